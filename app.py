@@ -1,0 +1,5 @@
+"""Entry point: `flask run` and gunicorn find `app` here."""
+
+from parenting import create_app
+
+app = create_app()

@@ -1,0 +1,110 @@
+"""Tend: a caregiver's journal of moments, routines and repairs."""
+
+import os
+
+from flask import Flask, render_template
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config, security
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+TEMPLATES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates")
+STATIC_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the app."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=TEMPLATES_DIR,
+        static_folder=STATIC_DIR,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.load(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    register_extensions(app)
+    security.init_app(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to carry on."
+    login_manager.login_message_category = "info"
+    # "strong" would log parents out whenever the phone hops between Wi-Fi and mobile data.
+    login_manager.session_protection = "basic"
+    from . import auth  # noqa: F401  (registers the user loader)
+
+
+def render_migration_type(type_, obj, autogen_context):
+    """Write our UTC type into migrations as a plain timezone-aware DateTime."""
+    from .models import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Make every SQLite connection safe: foreign keys, WAL, a busy timeout, durable commits."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import auth, household, log, pages
+
+    for module in (pages, auth, household, log):
+        app.register_blueprint(module.bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()
+        return render_template("error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from .demo import demo_command
+
+    app.cli.add_command(demo_command)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import timefmt
+
+    app.jinja_env.filters["local_time"] = timefmt.local_time_filter
+    app.jinja_env.filters["local_date"] = timefmt.local_date_filter
+    app.jinja_env.filters["hhmm"] = timefmt.minutes_to_hhmm

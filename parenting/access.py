@@ -1,0 +1,77 @@
+"""One ownership helper per resource: another household's ids answer 404."""
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import CheckIn, Child, Household, Moment, Routine, RoutineKind
+
+
+def current_household() -> Household:
+    """Return the signed-in user's household, or 404 for an account without one."""
+    household = current_user.household
+    if household is None:
+        abort(404)
+    return household
+
+
+def children_query(household_id: int):
+    """Return a select of the household's children, oldest first."""
+    return select(Child).where(Child.household_id == household_id).order_by(Child.id)
+
+
+def get_child_or_404(child_id: int) -> Child:
+    """Return a child of the current household, or 404."""
+    child = db.session.scalar(
+        select(Child).where(Child.id == child_id, Child.household_id == current_household().id)
+    )
+    if child is None:
+        abort(404)
+    return child
+
+
+def get_moment_or_404(moment_id: int) -> Moment:
+    """Return a moment of the current household, or 404."""
+    moment = db.session.scalar(
+        select(Moment)
+        .join(Child)
+        .where(Moment.id == moment_id, Child.household_id == current_household().id)
+    )
+    if moment is None:
+        abort(404)
+    return moment
+
+
+def get_routine_or_404(routine_id: int) -> Routine:
+    """Return a routine entry of the current household, or 404."""
+    routine = db.session.scalar(
+        select(Routine)
+        .join(Child)
+        .where(Routine.id == routine_id, Child.household_id == current_household().id)
+    )
+    if routine is None:
+        abort(404)
+    return routine
+
+
+def get_kind_or_404(kind_id: int) -> RoutineKind:
+    """Return a routine kind of the current household, or 404."""
+    kind = db.session.scalar(
+        select(RoutineKind).where(
+            RoutineKind.id == kind_id, RoutineKind.household_id == current_household().id
+        )
+    )
+    if kind is None:
+        abort(404)
+    return kind
+
+
+def get_checkin_or_404(checkin_id: int) -> CheckIn:
+    """Return one of the current user's own check-ins, or 404."""
+    checkin = db.session.scalar(
+        select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.user_id == current_user.id)
+    )
+    if checkin is None:
+        abort(404)
+    return checkin

@@ -1,0 +1,329 @@
+"""One form per screen. Every field is validated on the server."""
+
+from datetime import UTC, datetime, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import domain
+from .security import MAX_PASSWORD, password_problem
+from .timefmt import known_timezones
+
+NOTE_MAX = 5000
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A set of chips: checkboxes sharing one name."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {str(value) for value, _label in self.choices}
+        unknown = [value for value in self.data or [] if str(value) not in known]
+        if unknown:
+            raise ValidationError("Choose from the options shown.")
+
+
+class ChoiceField(RadioField):
+    """Radio buttons whose unknown values get a plain-words message."""
+
+    def pre_validate(self, form):
+        if self.data is not None and str(self.data) not in {str(v) for v, _l in self.choices}:
+            raise ValidationError("Choose from the options shown.")
+
+
+def choices(items) -> list[tuple[str, str]]:
+    """Turn domain choices into WTForms (value, label) pairs."""
+    return [(c.id, c.label) for c in items]
+
+
+def valid_timezone(form, field):
+    if field.data not in known_timezones():
+        raise ValidationError("Choose a time zone from the list, such as Europe/London.")
+
+
+def not_in_future(form, field):
+    """Refuse a local time more than five minutes ahead of now."""
+    if field.data is None:
+        return
+    tz = form.tz
+    if field.data.replace(tzinfo=tz) > datetime.now(UTC) + FUTURE_SLACK:
+        raise ValidationError("That time is in the future. Pick a time up to now.")
+
+
+def reasonable_past(form, field):
+    if field.data is not None and field.data.year < 2000:
+        raise ValidationError("That date is too far back. Check the year.")
+
+
+class SignupForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    display_name = StringField(
+        "Your name, as others in the household will see it",
+        validators=[DataRequired(), Length(max=60)],
+    )
+    password = PasswordField(
+        "Password (at least 10 characters)",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD)],
+    )
+    timezone = StringField(
+        "Time zone", default="UTC", validators=[DataRequired(), Length(max=64), valid_timezone]
+    )
+    submit = SubmitField("Create my account")
+
+    def validate_password(self, field):
+        problem = password_problem(field.data or "", email=self.email.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    remember = BooleanField("Remember me on this phone")
+    submit = SubmitField("Log in")
+
+
+class AccountForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=60)])
+    timezone = StringField("Your time zone", validators=[DataRequired(), valid_timezone])
+    submit = SubmitField("Save")
+
+
+class HouseholdForm(FlaskForm):
+    name = StringField("Household name", validators=[DataRequired(), Length(max=80)])
+    timezone = StringField(
+        "Household time zone (days and weeks are cut here)",
+        validators=[DataRequired(), valid_timezone],
+    )
+    week_start = SelectField(
+        "Weeks start on",
+        choices=[(str(i), day) for i, day in enumerate(domain.WEEKDAYS)],
+        coerce=int,
+        validate_choice=True,
+    )
+    submit = SubmitField("Save")
+
+
+class ChildForm(FlaskForm):
+    nickname = StringField(
+        "Nickname (no full names needed)", validators=[DataRequired(), Length(max=40)]
+    )
+    birth_month = SelectField(
+        "Birth month",
+        choices=[(str(m), datetime(2000, m, 1).strftime("%B")) for m in range(1, 13)],
+        coerce=int,
+    )
+    birth_year = IntegerField(
+        "Birth year",
+        validators=[
+            InputRequired("Enter the year they were born."),
+            NumberRange(min=1990, max=2100, message="Enter a year like 2023."),
+        ],
+    )
+    colour = ChoiceField("Colour", choices=choices(domain.CHILD_COLOURS), default="#4f7cac")
+    submit = SubmitField("Save")
+
+    def validate_birth_year(self, field):
+        if field.data and field.data > datetime.now(UTC).year:
+            raise ValidationError("That year hasn't come yet.")
+
+
+class RoutineKindForm(FlaskForm):
+    label = StringField("Name", validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField("Save")
+
+
+class ButtonForm(FlaskForm):
+    """A form with only a CSRF token: one-tap POST actions."""
+
+    submit = SubmitField("OK")
+
+
+class MomentForm(FlaskForm):
+    child_id = RadioField("Child", coerce=int, validate_choice=False)
+    need = ChoiceField(
+        "What did they need?",
+        choices=choices(domain.ALL_NEEDS),
+        validators=[InputRequired("Choose what they needed — “not sure” is always fine.")],
+    )
+    responses = MultiCheckboxField("What I did", choices=choices(domain.RESPONSES))
+    when = ChoiceField(
+        "When",
+        choices=[("0", "Now"), ("5", "5 min ago"), ("15", "15 min ago"), ("30", "30 min ago"),
+                 ("at", "Another time")],
+        default="0",
+    )
+    at = DateTimeLocalField(
+        "Time", format="%Y-%m-%dT%H:%M", validators=[Optional(), not_in_future, reasonable_past]
+    )
+    cues = MultiCheckboxField("What they did (the cue)", choices=choices(domain.CUES))
+    cue_text = StringField("In a few words", validators=[Optional(), Length(max=200)])
+    miscue = BooleanField("The behaviour didn't match the need")
+    intensity = ChoiceField(
+        "How big was it?", choices=[(str(i), str(i)) for i in range(1, 6)],
+        validators=[Optional()],
+    )
+    how_soon = ChoiceField(
+        "How soon I responded", choices=choices(domain.HOW_SOON), validators=[Optional()]
+    )
+    feelings = MultiCheckboxField(
+        "What I felt", choices=[(f, f.capitalize()) for f in domain.FEELINGS]
+    )
+    rupture = BooleanField("It went sideways")
+    repaired = ChoiceField(
+        "Did you reconnect?", choices=[("yes", "Yes"), ("not_yet", "Not yet")],
+        validators=[Optional()],
+    )
+    repaired_at = DateTimeLocalField(
+        "When we reconnected", format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), not_in_future, reasonable_past],
+    )
+    repair_ways = MultiCheckboxField("How", choices=choices(domain.REPAIR_WAYS))
+    repair_note = StringField("Anything else about it", validators=[Optional(), Length(max=500)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, tz=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def validate_child_id(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Choose one of your children.")
+
+    def validate_when(self, field):
+        if field.data == "at" and self.at.data is None and not self.at.errors:
+            raise ValidationError("Pick the time, or choose “Now”.")
+
+    def occurred_at(self, now: datetime) -> datetime:
+        """Return the moment's UTC time from the shortcut or the picked local time."""
+        if self.when.data == "at" and self.at.data is not None:
+            return self.at.data.replace(tzinfo=self.tz).astimezone(UTC)
+        return now - timedelta(minutes=int(self.when.data or 0))
+
+    def validate_repaired_at(self, field):
+        if field.data is None or self.at.data is None or self.when.data != "at":
+            return
+        if field.data < self.at.data:
+            raise ValidationError("Reconnecting can't come before the moment itself.")
+
+
+class PromptAnswerForm(FlaskForm):
+    prompt_id = HiddenField(validators=[DataRequired(), Length(max=60)])
+    answer = TextAreaField("Your thoughts", validators=[DataRequired(), Length(max=NOTE_MAX)])
+    submit = SubmitField("Save my answer")
+
+
+class ReconnectForm(FlaskForm):
+    repaired_at = DateTimeLocalField(
+        "When", format="%Y-%m-%dT%H:%M", validators=[Optional(), not_in_future, reasonable_past]
+    )
+    repair_ways = MultiCheckboxField("How", choices=choices(domain.REPAIR_WAYS))
+    repair_note = StringField("Anything else", validators=[Optional(), Length(max=500)])
+    submit = SubmitField("We reconnected")
+
+    def __init__(self, *args, tz=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+
+class RoutineTapForm(FlaskForm):
+    child_id = HiddenField(validators=[DataRequired()])
+    kind_id = HiddenField(validators=[DataRequired()])
+
+
+class RoutineForm(FlaskForm):
+    started_at = DateTimeLocalField(
+        "Started", format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired("Enter when it started."), not_in_future, reasonable_past],
+    )
+    ended_at = DateTimeLocalField(
+        "Ended (optional)", format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), not_in_future, reasonable_past],
+    )
+    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, tz=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+
+    def validate_ended_at(self, field):
+        if field.data and self.started_at.data and field.data < self.started_at.data:
+            raise ValidationError("The end can't be before the start.")
+
+
+class SpecialTimeStartForm(FlaskForm):
+    child_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Start 5 minutes")
+
+
+class SkillsForm(FlaskForm):
+    skills = MultiCheckboxField(
+        "Which did you use?", choices=choices(domain.SPECIAL_TIME_SKILLS)
+    )
+    note = TextAreaField("Anything you noticed", validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField("Save")
+
+
+class PlannedTimesForm(FlaskForm):
+    """Fields are added per routine kind by the view (planned_<kind id>)."""
+
+    submit = SubmitField("Save planned times")
+
+
+def planned_time_field(label: str) -> TimeField:
+    """Return an optional time field for one routine kind's planned time."""
+    return TimeField(label, validators=[Optional()], format="%H:%M")
+
+
+class CheckInForm(FlaskForm):
+    feeling = ChoiceField(
+        "One word for how I feel", choices=[(f, f.capitalize()) for f in domain.FEELINGS],
+        validators=[Optional()],
+    )
+    energy = ChoiceField(
+        "My energy (1 low – 5 high)", choices=[(str(i), str(i)) for i in range(1, 6)],
+        validators=[Optional()],
+    )
+    feel_text = StringField("I feel…", validators=[Optional(), Length(max=200)])
+    need_text = StringField("because I need…", validators=[Optional(), Length(max=200)])
+    submit = SubmitField("Save my check-in")
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        if not (self.feeling.data or self.energy.data or self.feel_text.data
+                or self.need_text.data):
+            self.feeling.errors.append(
+                "Pick a word, your energy, or write a line — any one will do."
+            )
+            return False
+        return True

@@ -1,0 +1,528 @@
+"""Log what happened: moments, routines, special time, check-ins; and read a day back."""
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from . import domain, prompts
+from .access import (
+    children_query,
+    current_household,
+    get_child_or_404,
+    get_kind_or_404,
+    get_moment_or_404,
+    get_routine_or_404,
+)
+from .extensions import db
+from .forms import (
+    ButtonForm,
+    CheckInForm,
+    MomentForm,
+    PromptAnswerForm,
+    ReconnectForm,
+    RoutineForm,
+    RoutineTapForm,
+    SkillsForm,
+    SpecialTimeStartForm,
+)
+from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .timefmt import day_bounds, household_zone, local_today, to_local
+
+bp = Blueprint("log", __name__)
+
+PROMPT_REPEAT_DAYS = 7
+
+
+def household_children() -> list[Child]:
+    return list(db.session.scalars(children_query(current_household().id)))
+
+
+def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
+    """Return the asked-for child, else the last used, else the first."""
+    by_id = {c.id: c for c in children}
+    for candidate in (wanted, current_user.last_child_id):
+        if candidate in by_id:
+            return by_id[candidate]
+    return children[0] if children else None
+
+
+def int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def open_loops_query(household_id: int):
+    """Return a select of the household's ruptures not yet repaired nor let go."""
+    return (
+        select(Moment)
+        .join(Child)
+        .where(
+            Child.household_id == household_id,
+            Moment.rupture.is_(True),
+            Moment.repaired_at.is_(None),
+            Moment.loop_closed_at.is_(None),
+        )
+        .order_by(Moment.occurred_at.desc())
+    )
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("pages/welcome.html")
+    if current_user.household is None:
+        abort(404)
+    children = household_children()
+    if not children:
+        return redirect(url_for("household.new_child"))
+    child = chosen_child(children, int_arg("child"))
+    kinds = [k for k in current_household().routine_kinds if not k.hidden]
+    loops = db.session.scalars(
+        open_loops_query(current_household().id).options(joinedload(Moment.child)).limit(5)
+    ).all()
+    return render_template(
+        "log/home.html",
+        children=children,
+        child=child,
+        kinds=kinds,
+        loops=loops,
+        needs=domain.NEEDS,
+        not_sure=domain.NOT_SURE,
+        special_time=domain.SPECIAL_TIME,
+        button=ButtonForm(),
+    )
+
+
+def moment_form(children: list[Child], moment: Moment | None = None) -> MomentForm:
+    """Build the moment form with this household's children as the only choices."""
+    tz = household_zone()
+    form = MomentForm(obj=moment, tz=tz)
+    form.child_id.choices = [(c.id, c.nickname) for c in children]
+    if request.method == "GET":
+        if moment is None:
+            child = chosen_child(children, int_arg("child"))
+            form.child_id.data = child.id if child else None
+            need = request.args.get("need")
+            if need in domain.NEED_LABELS:
+                form.need.data = need
+        else:
+            form.when.data = "at"
+            form.at.data = to_local(moment.occurred_at, tz).replace(tzinfo=None)
+            form.repaired.data = (
+                "yes" if moment.repaired_at else ("not_yet" if moment.rupture else None)
+            )
+            if moment.repaired_at:
+                form.repaired_at.data = to_local(moment.repaired_at, tz).replace(tzinfo=None)
+            form.intensity.data = str(moment.intensity) if moment.intensity else None
+    return form
+
+
+def fill_moment(moment: Moment, form: MomentForm, now: datetime) -> None:
+    """Copy the form's answers onto a moment."""
+    tz = form.tz
+    moment.child_id = form.child_id.data
+    moment.occurred_at = form.occurred_at(now)
+    moment.need = form.need.data
+    moment.responses = list(form.responses.data or [])
+    moment.cues = list(form.cues.data or [])
+    moment.cue_text = (form.cue_text.data or "").strip()
+    moment.miscue = bool(form.miscue.data)
+    moment.intensity = int(form.intensity.data) if form.intensity.data else None
+    moment.how_soon = form.how_soon.data or None
+    moment.feelings = list(form.feelings.data or [])
+    moment.rupture = bool(form.rupture.data)
+    moment.note = (form.note.data or "").strip()
+    if moment.rupture and form.repaired.data == "yes":
+        when = form.repaired_at.data
+        moment.repaired_at = (
+            when.replace(tzinfo=tz).astimezone(moment.occurred_at.tzinfo) if when else now
+        )
+        if moment.repaired_at < moment.occurred_at:
+            moment.repaired_at = moment.occurred_at
+        moment.repair_ways = list(form.repair_ways.data or [])
+        moment.repair_note = (form.repair_note.data or "").strip()
+    elif not moment.rupture or form.repaired.data == "not_yet":
+        moment.repaired_at = None
+        moment.repair_ways = []
+        moment.repair_note = ""
+
+
+def offer_prompt(moment: Moment) -> str | None:
+    """Pick a prompt for a new moment that this caregiver hasn't seen this week, and note it."""
+    since = utcnow() - timedelta(days=PROMPT_REPEAT_DAYS)
+    recent = set(
+        db.session.scalars(
+            select(PromptShown.prompt_id).where(
+                PromptShown.user_id == current_user.id, PromptShown.shown_at > since
+            )
+        )
+    )
+    contexts = prompts.moment_contexts(
+        need=moment.need,
+        rupture=moment.rupture,
+        repaired=moment.repaired_at is not None,
+        feelings=moment.feelings,
+        miscue=moment.miscue,
+    )
+    prompt = prompts.pick_prompt(contexts, recent)
+    if prompt is None:
+        return None
+    db.session.add(PromptShown(user_id=current_user.id, prompt_id=prompt.id))
+    return prompt.id
+
+
+@bp.route("/moments/new", methods=["GET", "POST"])
+@login_required
+def new_moment():
+    children = household_children()
+    if not children:
+        flash("Add your child first — then you can log moments.", "info")
+        return redirect(url_for("household.new_child"))
+    form = moment_form(children)
+    if form.validate_on_submit():
+        moment = Moment(caregiver_id=current_user.id)
+        fill_moment(moment, form, utcnow())
+        db.session.add(moment)
+        current_user.last_child_id = moment.child_id
+        moment.prompt_id = offer_prompt(moment)
+        db.session.commit()
+        if moment.prompt_id:
+            return redirect(url_for("log.answer_prompt", moment_id=moment.id))
+        flash("Saved.", "success")
+        return redirect(url_for("log.home", child=moment.child_id))
+    return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
+
+
+def chip_data() -> dict:
+    return {
+        "supportive_ids": domain.SUPPORTIVE_IDS,
+        "needs": domain.NEEDS,
+        "not_sure": domain.NOT_SURE,
+    }
+
+
+@bp.route("/moments/<int:moment_id>", methods=["GET", "POST"])
+@login_required
+def edit_moment(moment_id: int):
+    moment = get_moment_or_404(moment_id)
+    form = moment_form(household_children(), moment)
+    if form.validate_on_submit():
+        fill_moment(moment, form, utcnow())
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("log.day", child_id=moment.child_id,
+                                day=to_local(moment.occurred_at).date().isoformat()))
+    return render_template("log/moment_form.html", form=form, moment=moment, **chip_data())
+
+
+@bp.route("/moments/<int:moment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_moment(moment_id: int):
+    moment = get_moment_or_404(moment_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        child_id, day_ = moment.child_id, to_local(moment.occurred_at).date()
+        db.session.delete(moment)
+        db.session.commit()
+        flash("Deleted.", "info")
+        return redirect(url_for("log.day", child_id=child_id, day=day_.isoformat()))
+    return render_template("log/confirm_delete.html", form=form, what="this moment",
+                           back=url_for("log.edit_moment", moment_id=moment.id))
+
+
+@bp.route("/moments/<int:moment_id>/prompt", methods=["GET", "POST"])
+@login_required
+def answer_prompt(moment_id: int):
+    moment = get_moment_or_404(moment_id)
+    by_id = {p.id: p for p in prompts.load_prompts()}
+    prompt = by_id.get(moment.prompt_id or "")
+    if prompt is None:
+        return redirect(url_for("log.home", child=moment.child_id))
+    form = PromptAnswerForm(prompt_id=prompt.id, answer=moment.prompt_answer)
+    if form.validate_on_submit():
+        moment.prompt_answer = form.answer.data.strip()
+        db.session.commit()
+        flash("Saved, with your thoughts.", "success")
+        return redirect(url_for("log.home", child=moment.child_id))
+    return render_template("log/prompt.html", form=form, prompt=prompt, moment=moment)
+
+
+@bp.post("/moments/<int:moment_id>/reconnected")
+@login_required
+def reconnected(moment_id: int):
+    """Mark an open loop repaired now, in one tap; details can follow."""
+    moment = get_moment_or_404(moment_id)
+    if ButtonForm().validate_on_submit() and moment.rupture and moment.repaired_at is None:
+        moment.repaired_at = max(utcnow(), moment.occurred_at)
+        db.session.commit()
+    return redirect(url_for("log.repair_details", moment_id=moment.id))
+
+
+@bp.route("/moments/<int:moment_id>/repair", methods=["GET", "POST"])
+@login_required
+def repair_details(moment_id: int):
+    moment = get_moment_or_404(moment_id)
+    if not moment.rupture:
+        abort(404)
+    tz = household_zone()
+    form = ReconnectForm(obj=moment, tz=tz)
+    if request.method == "GET" and moment.repaired_at:
+        form.repaired_at.data = to_local(moment.repaired_at, tz).replace(tzinfo=None)
+    if form.validate_on_submit():
+        when = form.repaired_at.data
+        repaired_at = when.replace(tzinfo=tz).astimezone(moment.occurred_at.tzinfo) if when \
+            else (moment.repaired_at or utcnow())
+        if repaired_at < moment.occurred_at:
+            form.repaired_at.errors.append("Reconnecting can't come before the moment itself.")
+        else:
+            moment.repaired_at = repaired_at
+            moment.repair_ways = list(form.repair_ways.data or [])
+            moment.repair_note = (form.repair_note.data or "").strip()
+            db.session.commit()
+            flash("You found your way back. That matters.", "success")
+            return redirect(url_for("log.home", child=moment.child_id))
+    return render_template("log/repair.html", form=form, moment=moment)
+
+
+@bp.post("/moments/<int:moment_id>/let-go")
+@login_required
+def let_go(moment_id: int):
+    moment = get_moment_or_404(moment_id)
+    if ButtonForm().validate_on_submit() and moment.is_open_loop:
+        moment.loop_closed_at = utcnow()
+        db.session.commit()
+        flash("Let go. Reconnecting can still happen any time.", "info")
+    return redirect(url_for("log.home", child=moment.child_id))
+
+
+def tap_target(form: RoutineTapForm) -> tuple[Child, RoutineKind]:
+    """Return the child and kind of a routine tap, 404 for another household's."""
+    try:
+        child_id, kind_id = int(form.child_id.data), int(form.kind_id.data)
+    except (TypeError, ValueError):
+        abort(400)
+    return get_child_or_404(child_id), get_kind_or_404(kind_id)
+
+
+@bp.post("/routines")
+@login_required
+def tap_routine():
+    """Log a routine as happening now, in one tap."""
+    form = RoutineTapForm()
+    if not form.validate_on_submit():
+        flash("That didn't go through. Please try again.", "error")
+        return redirect(url_for("log.home"))
+    child, kind = tap_target(form)
+    routine = Routine(child_id=child.id, kind_id=kind.id, caregiver_id=current_user.id,
+                      started_at=utcnow())
+    db.session.add(routine)
+    current_user.last_child_id = child.id
+    db.session.commit()
+    flash(f"{kind.label} logged at {to_local(routine.started_at):%H:%M}.", "success")
+    return redirect(url_for("log.home", child=child.id, logged=routine.id))
+
+
+@bp.route("/routines/new", methods=["GET", "POST"])
+@login_required
+def new_routine():
+    child = get_child_or_404(int_arg("child") or 0)
+    kind = get_kind_or_404(int_arg("kind") or 0)
+    tz = household_zone()
+    form = RoutineForm(tz=tz)
+    if request.method == "GET":
+        form.started_at.data = datetime.now(tz).replace(second=0, microsecond=0, tzinfo=None)
+    if form.validate_on_submit():
+        routine = Routine(child_id=child.id, kind_id=kind.id, caregiver_id=current_user.id)
+        fill_routine(routine, form)
+        db.session.add(routine)
+        db.session.commit()
+        flash(f"{kind.label} logged.", "success")
+        return redirect(url_for("log.home", child=child.id))
+    return render_template("log/routine_form.html", form=form, child=child, kind=kind,
+                           routine=None)
+
+
+def fill_routine(routine: Routine, form: RoutineForm) -> None:
+    tz = form.tz
+    routine.started_at = form.started_at.data.replace(tzinfo=tz).astimezone(utcnow().tzinfo)
+    ended = form.ended_at.data
+    routine.ended_at = ended.replace(tzinfo=tz).astimezone(utcnow().tzinfo) if ended else None
+    routine.note = (form.note.data or "").strip()
+
+
+@bp.route("/routines/<int:routine_id>", methods=["GET", "POST"])
+@login_required
+def edit_routine(routine_id: int):
+    routine = get_routine_or_404(routine_id)
+    tz = household_zone()
+    form = RoutineForm(obj=routine, tz=tz)
+    if request.method == "GET":
+        form.started_at.data = to_local(routine.started_at, tz).replace(tzinfo=None)
+        if routine.ended_at:
+            form.ended_at.data = to_local(routine.ended_at, tz).replace(tzinfo=None)
+    if form.validate_on_submit():
+        fill_routine(routine, form)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("log.day", child_id=routine.child_id,
+                                day=to_local(routine.started_at).date().isoformat()))
+    return render_template("log/routine_form.html", form=form, child=routine.child,
+                           kind=routine.kind, routine=routine)
+
+
+@bp.route("/routines/<int:routine_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_routine(routine_id: int):
+    routine = get_routine_or_404(routine_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        child_id, day_ = routine.child_id, to_local(routine.started_at).date()
+        db.session.delete(routine)
+        db.session.commit()
+        flash("Deleted.", "info")
+        return redirect(url_for("log.day", child_id=child_id, day=day_.isoformat()))
+    return render_template("log/confirm_delete.html", form=form, what="this entry",
+                           back=url_for("log.edit_routine", routine_id=routine.id))
+
+
+def special_time_kind() -> RoutineKind:
+    kind = db.session.scalar(
+        select(RoutineKind).where(
+            RoutineKind.household_id == current_household().id,
+            RoutineKind.key == domain.SPECIAL_TIME,
+        )
+    )
+    if kind is None:
+        abort(404)
+    return kind
+
+
+@bp.route("/special-time", methods=["GET", "POST"])
+@login_required
+def special_time():
+    children = household_children()
+    if not children:
+        return redirect(url_for("household.new_child"))
+    form = SpecialTimeStartForm()
+    if form.validate_on_submit():
+        try:
+            child = get_child_or_404(int(form.child_id.data))
+        except ValueError:
+            abort(400)
+        now = utcnow()
+        routine = Routine(
+            child_id=child.id,
+            kind_id=special_time_kind().id,
+            caregiver_id=current_user.id,
+            started_at=now,
+            timer_ends_at=now + timedelta(minutes=domain.SPECIAL_TIME_MINUTES),
+        )
+        db.session.add(routine)
+        current_user.last_child_id = child.id
+        db.session.commit()
+        return redirect(url_for("log.special_time_timer", routine_id=routine.id))
+    child = chosen_child(children, int_arg("child"))
+    return render_template("log/special_time.html", form=form, children=children, child=child,
+                           minutes=domain.SPECIAL_TIME_MINUTES)
+
+
+@bp.route("/special-time/<int:routine_id>", methods=["GET", "POST"])
+@login_required
+def special_time_timer(routine_id: int):
+    routine = get_routine_or_404(routine_id)
+    if routine.timer_ends_at is None:
+        abort(404)
+    form = SkillsForm(obj=routine)
+    if form.validate_on_submit():
+        now = utcnow()
+        if routine.ended_at is None:
+            routine.ended_at = min(now, routine.timer_ends_at)
+        routine.skills = list(form.skills.data or [])
+        routine.note = (form.note.data or "").strip()
+        db.session.commit()
+        flash("Special time saved. Those minutes count.", "success")
+        return redirect(url_for("log.home", child=routine.child_id))
+    return render_template("log/special_time_timer.html", form=form, routine=routine,
+                           ends_at=routine.timer_ends_at, done=utcnow() >= routine.timer_ends_at)
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@login_required
+def check_in():
+    household = current_household()
+    form = CheckInForm()
+    if form.validate_on_submit():
+        db.session.add(
+            CheckIn(
+                household_id=household.id,
+                user_id=current_user.id,
+                feeling=form.feeling.data or None,
+                energy=int(form.energy.data) if form.energy.data else None,
+                feel_text=(form.feel_text.data or "").strip(),
+                need_text=(form.need_text.data or "").strip(),
+            )
+        )
+        db.session.commit()
+        flash("Thank you for checking in with yourself.", "success")
+        return redirect(url_for("log.home"))
+    recent = db.session.scalars(
+        select(CheckIn).where(CheckIn.user_id == current_user.id)
+        .order_by(CheckIn.at.desc()).limit(7)
+    ).all()
+    return render_template("log/check_in.html", form=form, recent=recent)
+
+
+@bp.route("/today")
+@login_required
+def today():
+    children = household_children()
+    child = chosen_child(children, int_arg("child"))
+    if child is None:
+        return redirect(url_for("household.new_child"))
+    return redirect(url_for("log.day", child_id=child.id, day=local_today().isoformat()))
+
+
+@bp.route("/children/<int:child_id>/days/<day>")
+@login_required
+def day(child_id: int, day: str):
+    child = get_child_or_404(child_id)
+    try:
+        the_day = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    tz = household_zone()
+    start, end = day_bounds(the_day, tz)
+    moments = db.session.scalars(
+        select(Moment)
+        .options(joinedload(Moment.caregiver))
+        .where(Moment.child_id == child.id, Moment.occurred_at >= start, Moment.occurred_at < end)
+    ).all()
+    routines = db.session.scalars(
+        select(Routine)
+        .options(joinedload(Routine.caregiver), joinedload(Routine.kind))
+        .where(Routine.child_id == child.id, Routine.started_at >= start, Routine.started_at < end)
+    ).all()
+    entries = sorted(
+        [("moment", m.occurred_at, m) for m in moments]
+        + [("routine", r.started_at, r) for r in routines],
+        key=lambda e: e[1],
+    )
+    children = household_children()
+    today_ = local_today(tz)
+    return render_template(
+        "log/day.html",
+        child=child,
+        children=children,
+        day=the_day,
+        entries=entries,
+        prev_day=the_day - timedelta(days=1),
+        next_day=the_day + timedelta(days=1) if the_day < today_ else None,
+        is_today=the_day == today_,
+        need_labels=domain.NEED_LABELS,
+        response_labels=domain.RESPONSE_LABELS,
+    )

@@ -1,0 +1,400 @@
+"""Rows in, weekly numbers and warm sentences out. Pure: no Flask, no database."""
+
+import math
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from parenting import domain
+
+MINUTES_PER_DAY = 24 * 60
+ON_RHYTHM_MINUTES = 30
+HEADLINE_RHYTHM_DAYS = 5
+TYPICAL_TIME_STEP = 5
+_WEEK_LABEL = re.compile(r"([0-9]{4})-W([0-9]{2})")
+
+
+@dataclass(frozen=True)
+class MomentRow:
+    occurred_at: datetime
+    caregiver_id: int
+    need: str
+    responses: tuple[str, ...] = ()
+    how_soon: str | None = None
+    feelings: tuple[str, ...] = ()
+    rupture: bool = False
+    repaired_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RoutineRow:
+    kind: str
+    started_at: datetime
+    caregiver_id: int
+    ended_at: datetime | None = None
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckInRow:
+    at: datetime
+    caregiver_id: int
+    feeling: str | None
+
+
+@dataclass
+class WeekSummary:
+    first_day: date
+    days: list[date]
+    moments: int
+    needs: dict[str, int]
+    halves: dict[str, int]
+    supportive: int
+    safe_haven_with_response: int
+    speed: dict[str, int]
+    ruptures: int
+    repaired: int
+    repair_minutes_median: float | None
+    routine_days: dict[str, int]
+    typical_time: dict[str, int | None]
+    on_rhythm: dict[str, int]
+    first_starts: dict[str, dict[date, int]]
+    marks: list[tuple[date, int, str]]
+    special_time_days: int
+    skills: dict[str, int]
+    feelings: dict[str, int]
+    hard_feeling_needs: list[str]
+    need_feelings: dict[str, dict[str, int]]
+
+
+@dataclass
+class Change:
+    key: str
+    label: str
+    this_week: int
+    last_week: int
+    sentence: str
+
+
+def week_start_for(day: date, week_start: int) -> date:
+    """Return the first local date of the week that contains ``day``."""
+    _check_week_start(week_start)
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def week_bounds(first_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the UTC instants [start, end) of the seven local days from ``first_day``."""
+    return _local_midnight(first_day, tz), _local_midnight(first_day + timedelta(days=7), tz)
+
+
+def iso_week_label(first_day: date) -> str:
+    """Return the ISO week of ``first_day`` as ``YYYY-Www``."""
+    year, week, _ = first_day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def parse_week_label(label: str, week_start: int) -> date:
+    """Return the first day of the household week whose first day lies in ISO week ``label``."""
+    _check_week_start(week_start)
+    match = _WEEK_LABEL.fullmatch(label) if isinstance(label, str) else None
+    if match is None:
+        raise ValueError(f"not a week label: {label!r}")
+    # An ISO week runs Monday..Sunday, so it holds exactly one day of each weekday.
+    return date.fromisocalendar(int(match[1]), int(match[2]), week_start + 1)
+
+
+def summarise_week(
+    moments: Iterable[MomentRow],
+    routines: Iterable[RoutineRow],
+    checkins: Iterable[CheckInRow],
+    *,
+    first_day: date,
+    tz: ZoneInfo,
+    planned: dict[str, int],
+    now: datetime,
+    caregiver_id: int | None = None,
+) -> WeekSummary:
+    """Compute the weekly summary figures for one child's rows (see domain.md)."""
+    start, end = week_bounds(first_day, tz)
+
+    def keep(at: datetime, who: int) -> bool:
+        return start <= at < end and (caregiver_id is None or who == caregiver_id)
+
+    week_moments = sorted(
+        (m for m in moments if keep(m.occurred_at, m.caregiver_id)), key=lambda m: m.occurred_at
+    )
+    week_routines = sorted(
+        (r for r in routines if keep(r.started_at, r.caregiver_id)), key=lambda r: r.started_at
+    )
+    week_checkins = [c for c in checkins if keep(c.at, c.caregiver_id)]
+
+    summary = WeekSummary(
+        first_day=first_day,
+        days=[first_day + timedelta(days=i) for i in range(7)],
+        moments=len(week_moments),
+        needs={},
+        halves={},
+        supportive=0,
+        safe_haven_with_response=0,
+        speed={},
+        ruptures=0,
+        repaired=0,
+        repair_minutes_median=None,
+        routine_days={},
+        typical_time={},
+        on_rhythm={},
+        first_starts={},
+        marks=[],
+        special_time_days=0,
+        skills={},
+        feelings={},
+        hard_feeling_needs=[],
+        need_feelings={},
+    )
+    _add_moment_figures(summary, week_moments, now)
+    _add_routine_figures(summary, week_routines, tz, planned)
+    _add_feeling_figures(summary, week_moments, week_checkins)
+    return summary
+
+
+def compare_weeks(
+    this: WeekSummary,
+    last: WeekSummary,
+    need_labels: dict[str, str],
+    kind_labels: dict[str, str],
+) -> list[Change]:
+    """List this week's figures beside last week's as neutral, unjudged changes."""
+    rows: list[tuple[str, str, int, int]] = [("moments", "Moments", this.moments, last.moments)]
+    for half, label in domain.HALF_LABELS.items():
+        rows.append(
+            (f"half:{half}", f"{label} moments", this.halves.get(half, 0), last.halves.get(half, 0))
+        )
+    for need in _ordered_union(this.needs, last.needs):
+        rows.append(
+            (
+                f"need:{need}",
+                _need_label(need, need_labels),
+                this.needs.get(need, 0),
+                last.needs.get(need, 0),
+            )
+        )
+    rows += [
+        ("ruptures", "Times it went sideways", this.ruptures, last.ruptures),
+        ("repaired", "Times you reconnected", this.repaired, last.repaired),
+        (
+            "special_time_days",
+            "Days with special time",
+            this.special_time_days,
+            last.special_time_days,
+        ),
+    ]
+    for kind in _ordered_union(this.routine_days, last.routine_days):
+        label = f"{_kind_label(kind, kind_labels)} {'nights' if kind == 'bedtime' else 'days'}"
+        rows.append(
+            (
+                f"routine_days:{kind}",
+                label,
+                this.routine_days.get(kind, 0),
+                last.routine_days.get(kind, 0),
+            )
+        )
+    return [
+        Change(key, label, now_n, then_n, f"{label}: {now_n} this week, {then_n} last week.")
+        for key, label, now_n, then_n in rows
+        # Rows that are nothing in both weeks are noise, not news.
+        if now_n or then_n
+    ]
+
+
+def headline(s: WeekSummary, *, kind_labels: dict[str, str], child_name: str) -> str:
+    """Return one warm sentence that leads with what happened this week."""
+    if s.ruptures:
+        if s.repaired:
+            return f"You reconnected after {s.repaired} of {_count(s.ruptures, 'rupture')}."
+        went = "moment went" if s.ruptures == 1 else "moments went"
+        return f"{s.ruptures} {went} sideways this week; there is still time to reconnect."
+    rhythm = [(n, kind) for kind, n in s.on_rhythm.items() if n >= HEADLINE_RHYTHM_DAYS]
+    if rhythm:
+        # Stable max: the first kind listed wins a tie.
+        n, kind = max(rhythm, key=lambda pair: pair[0])
+        unit = "night" if kind == "bedtime" else "day"
+        of = _count(s.routine_days.get(kind, n), unit)
+        return f"{_kind_label(kind, kind_labels)} was on rhythm {n} of {of}."
+    if s.special_time_days:
+        return f"You had special time on {_count(s.special_time_days, 'day')}."
+    if s.moments:
+        return f"You noticed {_count(s.moments, 'moment')} with {child_name}."
+    routine_days = len({day for day, _, _ in s.marks})
+    if routine_days:
+        return f"You kept track of routines on {_count(routine_days, 'day')}."
+    if s.feelings:
+        return "You checked in with how you were feeling this week."
+    return "A quiet week in the log — nothing logged yet."
+
+
+def patterns(s: WeekSummary, need_labels: dict[str, str]) -> list[str]:
+    """Offer the week's feeling patterns as gentle questions."""
+    offered = []
+    for need in s.hard_feeling_needs:
+        if need == domain.NOT_SURE.id:
+            subject = "Moments when the need wasn't clear"
+        else:
+            subject = f"{_need_label(need, need_labels)} moments"
+        hard = [
+            (n, word)
+            for word, n in s.need_feelings.get(need, {}).items()
+            if word in domain.HARD_FEELINGS
+        ]
+        top_n, top_word = min(hard, key=lambda pair: (-pair[0], pair[1]), default=(0, ""))
+        # Name a word only when that word itself recurred; otherwise speak of hard feelings.
+        if top_n >= 2:
+            offered.append(f"{subject} often came with feeling {top_word} — does that fit?")
+        else:
+            offered.append(f"{subject} often stirred a hard feeling in you — does that fit?")
+    return offered
+
+
+def circular_mean_minutes(minutes: Iterable[int]) -> int | None:
+    """Return the circular mean of times of day, rounded to 5 minutes, or None."""
+    values = list(minutes)
+    if not values:
+        return None
+    angles = [2 * math.pi * m / MINUTES_PER_DAY for m in values]
+    x = sum(math.cos(a) for a in angles)
+    y = sum(math.sin(a) for a in angles)
+    # Times spread evenly round the clock (06:00 and 18:00) have no mean direction; any
+    # single time would be an arbitrary pick, so report no typical time instead.
+    if math.hypot(x, y) < 1e-9 * len(values):
+        return None
+    mean = (math.atan2(y, x) % (2 * math.pi)) * MINUTES_PER_DAY / (2 * math.pi)
+    # Round away float noise first so that x.5 steps round up, not to whichever side atan2 lands.
+    steps = math.floor(round(mean, 6) / TYPICAL_TIME_STEP + 0.5)
+    return steps * TYPICAL_TIME_STEP % MINUTES_PER_DAY
+
+
+def circular_distance(a: int, b: int) -> int:
+    """Return the minutes between two times of day, going the short way round midnight."""
+    d = (a - b) % MINUTES_PER_DAY
+    return min(d, MINUTES_PER_DAY - d)
+
+
+def _add_moment_figures(s: WeekSummary, moments: list[MomentRow], now: datetime) -> None:
+    s.needs = {n.id: 0 for n in domain.ALL_NEEDS}
+    s.halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
+    s.speed = {c.id: 0 for c in domain.HOW_SOON}
+    repair_minutes = []
+    for m in moments:
+        s.needs[m.need] = s.needs.get(m.need, 0) + 1
+        half = domain.NEED_HALF.get(m.need)
+        if half:
+            s.halves[half] += 1
+        if half == domain.SAFE_HAVEN and m.responses:
+            s.safe_haven_with_response += 1
+            if domain.SUPPORTIVE_IDS.intersection(m.responses):
+                s.supportive += 1
+        if m.how_soon is not None:
+            s.speed[m.how_soon] = s.speed.get(m.how_soon, 0) + 1
+        if m.rupture:
+            s.ruptures += 1
+            if m.repaired_at is not None and m.repaired_at <= now:
+                s.repaired += 1
+                repair_minutes.append((m.repaired_at - m.occurred_at).total_seconds() / 60)
+    if repair_minutes:
+        s.repair_minutes_median = float(statistics.median(repair_minutes))
+
+
+def _add_routine_figures(
+    s: WeekSummary, routines: list[RoutineRow], tz: ZoneInfo, planned: dict[str, int]
+) -> None:
+    kinds = _ordered_union([k.id for k in domain.DEFAULT_ROUTINE_KINDS], planned)
+    kinds = _ordered_union(kinds, [r.kind for r in routines])
+    s.first_starts = {kind: {} for kind in kinds}
+    s.skills = {skill.id: 0 for skill in domain.SPECIAL_TIME_SKILLS}
+    special_seconds: Counter[date] = Counter()
+    for r in routines:  # already in time order, so the first seen per day is the first start
+        local = r.started_at.astimezone(tz)
+        day, minute = local.date(), local.hour * 60 + local.minute
+        s.marks.append((day, minute, r.kind))
+        s.first_starts[r.kind].setdefault(day, minute)
+        if r.kind == domain.SPECIAL_TIME:
+            if r.ended_at is not None:
+                special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
+            for skill in dict.fromkeys(r.skills):
+                s.skills[skill] = s.skills.get(skill, 0) + 1
+    s.special_time_days = sum(
+        1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60
+    )
+    for kind, starts in s.first_starts.items():
+        if starts:
+            s.routine_days[kind] = len(starts)
+        s.typical_time[kind] = circular_mean_minutes(starts.values())
+        target = planned.get(kind, s.typical_time[kind])
+        s.on_rhythm[kind] = 0 if target is None else _days_near(starts, target)
+
+
+def _days_near(starts: dict[date, int], target: int) -> int:
+    return sum(1 for m in starts.values() if circular_distance(m, target) <= ON_RHYTHM_MINUTES)
+
+
+def _add_feeling_figures(
+    s: WeekSummary, moments: list[MomentRow], checkins: list[CheckInRow]
+) -> None:
+    counts: Counter[str] = Counter()
+    per_need: dict[str, Counter[str]] = {n.id: Counter() for n in domain.ALL_NEEDS}
+    hard_moments: Counter[str] = Counter()
+    for m in moments:
+        # A word picked twice on one moment is still one moment with that feeling.
+        words = list(dict.fromkeys(w for w in map(_clean_word, m.feelings) if w))
+        counts.update(words)
+        per_need.setdefault(m.need, Counter()).update(words)
+        if domain.HARD_FEELINGS.intersection(words):
+            hard_moments[m.need] += 1
+    counts.update(w for w in (_clean_word(c.feeling) for c in checkins) if w)
+    s.feelings = _by_count(counts)
+    s.need_feelings = {need: _by_count(c) for need, c in per_need.items()}
+    s.hard_feeling_needs = [need for need in per_need if hard_moments[need] >= 2]
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _clean_word(word: str | None) -> str:
+    return (word or "").strip().lower()
+
+
+def _ordered_union(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys([*first, *second]))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+_DEFAULT_KIND_LABELS = {k.id: k.label for k in domain.DEFAULT_ROUTINE_KINDS}
+
+
+def _need_label(need: str, need_labels: dict[str, str]) -> str:
+    return _label(need, need_labels, domain.NEED_LABELS)
+
+
+def _kind_label(kind: str, kind_labels: dict[str, str]) -> str:
+    return _label(kind, kind_labels, _DEFAULT_KIND_LABELS)
+
+
+def _label(key: str, labels: dict[str, str], defaults: dict[str, str]) -> str:
+    # A household's own kind may reach us without a label; its key still reads as words.
+    return labels.get(key) or defaults.get(key) or key.replace("_", " ").capitalize()
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def _check_week_start(week_start: int) -> None:
+    if week_start not in range(7):
+        raise ValueError(f"week_start must be 0 (Monday) to 6 (Sunday), not {week_start!r}")

@@ -1,0 +1,254 @@
+"""Typed models. Every entry hangs off a child; every child off a household."""
+
+import uuid as uuid_lib
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    """Return a random UUID as text."""
+    return str(uuid_lib.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware datetimes as UTC; SQLite drops the zone, so re-attach it on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Household(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    week_start: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(back_populates="household")
+    children: Mapped[list["Child"]] = relationship(
+        back_populates="household", cascade="all, delete-orphan", order_by="Child.id"
+    )
+    routine_kinds: Mapped[list["RoutineKind"]] = relationship(
+        back_populates="household",
+        cascade="all, delete-orphan",
+        order_by="(RoutineKind.position, RoutineKind.id)",
+    )
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Part of get_id(): bumping it makes every old session and remember cookie stale.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household.id", ondelete="SET NULL"), index=True
+    )
+    last_child_id: Mapped[int | None] = mapped_column(
+        ForeignKey("child.id", ondelete="SET NULL", use_alter=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household | None] = relationship(back_populates="members")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class Invite(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    household: Mapped[Household] = relationship()
+
+
+class Child(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    nickname: Mapped[str] = mapped_column(String(40))
+    birth_month: Mapped[int] = mapped_column(Integer)
+    birth_year: Mapped[int] = mapped_column(Integer)
+    colour: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="children")
+    planned_times: Mapped[list["PlannedTime"]] = relationship(
+        back_populates="child", cascade="all, delete-orphan"
+    )
+
+
+class RoutineKind(db.Model):
+    __table_args__ = (UniqueConstraint("household_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(40))
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    household: Mapped[Household] = relationship(back_populates="routine_kinds")
+
+
+class PlannedTime(db.Model):
+    __table_args__ = (UniqueConstraint("child_id", "kind_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"), index=True)
+    kind_id: Mapped[int] = mapped_column(ForeignKey("routine_kind.id", ondelete="CASCADE"))
+    minute: Mapped[int] = mapped_column(Integer)
+
+    child: Mapped[Child] = relationship(back_populates="planned_times")
+    kind: Mapped[RoutineKind] = relationship()
+
+
+class Moment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    caregiver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    need: Mapped[str] = mapped_column(String(32))
+    cues: Mapped[list] = mapped_column(JSON, default=list)
+    cue_text: Mapped[str] = mapped_column(String(200), default="")
+    miscue: Mapped[bool] = mapped_column(Boolean, default=False)
+    intensity: Mapped[int | None] = mapped_column(Integer)
+    responses: Mapped[list] = mapped_column(JSON, default=list)
+    how_soon: Mapped[str | None] = mapped_column(String(20))
+    feelings: Mapped[list] = mapped_column(JSON, default=list)
+    rupture: Mapped[bool] = mapped_column(Boolean, default=False)
+    repaired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repair_ways: Mapped[list] = mapped_column(JSON, default=list)
+    repair_note: Mapped[str] = mapped_column(String(500), default="")
+    loop_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    prompt_id: Mapped[str | None] = mapped_column(String(60))
+    prompt_answer: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    child: Mapped[Child] = relationship()
+    caregiver: Mapped[User | None] = relationship()
+
+    __table_args__ = (db.Index("ix_moment_child_time", "child_id", "occurred_at"),)
+
+    @property
+    def is_open_loop(self) -> bool:
+        return self.rupture and self.repaired_at is None and self.loop_closed_at is None
+
+
+class Routine(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    kind_id: Mapped[int] = mapped_column(ForeignKey("routine_kind.id", ondelete="CASCADE"))
+    caregiver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Special time: the end is fixed when the timer starts, so a locked screen loses nothing.
+    timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    child: Mapped[Child] = relationship()
+    kind: Mapped[RoutineKind] = relationship()
+    caregiver: Mapped[User | None] = relationship()
+
+    __table_args__ = (db.Index("ix_routine_child_time", "child_id", "started_at"),)
+
+
+class CheckIn(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    feeling: Mapped[str | None] = mapped_column(String(20))
+    energy: Mapped[int | None] = mapped_column(Integer)
+    feel_text: Mapped[str] = mapped_column(String(200), default="")
+    need_text: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User | None] = relationship()
+
+
+class PromptShown(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    prompt_id: Mapped[str] = mapped_column(String(60))
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WeekReflection(db.Model):
+    __table_args__ = (UniqueConstraint("child_id", "first_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    prompt_id: Mapped[str] = mapped_column(String(60))
+    answer: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LoginFailure(db.Model):
+    """One failed login, kept in the database so throttling spans workers and restarts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

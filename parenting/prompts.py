@@ -1,0 +1,120 @@
+"""Reflective prompts: loaded once from prompts.json and picked by a moment's context."""
+
+import hashlib
+import json
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from parenting import domain
+
+PROMPTS_FILE = Path(__file__).with_name("prompts.json")
+
+REPAIRED = "repaired"
+RUPTURE = "rupture"
+MISCUE = "miscue"
+HARD_FEELING = "hard_feeling"
+NOT_SURE = domain.NOT_SURE.id
+WEEK = "week"
+ANY = "any"
+CONTEXTS: tuple[str, ...] = (
+    domain.SAFE_HAVEN,
+    domain.SECURE_BASE,
+    NOT_SURE,
+    RUPTURE,
+    REPAIRED,
+    HARD_FEELING,
+    MISCUE,
+    WEEK,
+    ANY,
+)
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    text: str
+    contexts: tuple[str, ...]
+
+
+def parse_prompts(entries: object) -> tuple[Prompt, ...]:
+    """Build prompts from decoded JSON, raising ValueError on anything malformed."""
+    if not isinstance(entries, list):
+        raise ValueError("prompts must be a JSON list")
+    prompts: list[Prompt] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ValueError(f"prompt #{index} is not an object")
+        prompt_id, text, contexts = entry.get("id"), entry.get("text"), entry.get("contexts")
+        if not isinstance(prompt_id, str) or not _SLUG.fullmatch(prompt_id):
+            raise ValueError(f"prompt #{index} has an invalid id: {prompt_id!r}")
+        if prompt_id in seen:
+            raise ValueError(f"duplicate prompt id: {prompt_id}")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"prompt {prompt_id} has no text")
+        if not isinstance(contexts, list) or not contexts:
+            raise ValueError(f"prompt {prompt_id} has no contexts")
+        unknown = [c for c in contexts if c not in CONTEXTS]
+        if unknown:
+            raise ValueError(f"prompt {prompt_id} has unknown contexts: {unknown}")
+        seen.add(prompt_id)
+        prompts.append(Prompt(prompt_id, text.strip(), tuple(contexts)))
+    return tuple(prompts)
+
+
+@cache
+def load_prompts() -> tuple[Prompt, ...]:
+    """Return every prompt in prompts.json, validated once per process."""
+    with PROMPTS_FILE.open(encoding="utf-8") as f:
+        return parse_prompts(json.load(f))
+
+
+def moment_contexts(
+    *, need: str, rupture: bool, repaired: bool, feelings: Iterable[str], miscue: bool
+) -> list[str]:
+    """Return the contexts that fit a moment, most specific first, ending with "any"."""
+    contexts: list[str] = []
+    # A repaired rupture gets repair prompts only: "how might you reconnect" no longer fits.
+    if repaired:
+        contexts.append(REPAIRED)
+    elif rupture:
+        contexts.append(RUPTURE)
+    if miscue:
+        contexts.append(MISCUE)
+    if any(f in domain.HARD_FEELINGS for f in feelings):
+        contexts.append(HARD_FEELING)
+    # An unrecognised need is treated like "not sure": the prompt is optional, never an error.
+    contexts.append(domain.NEED_HALF.get(need, NOT_SURE))
+    contexts.append(ANY)
+    return contexts
+
+
+def pick_prompt(
+    contexts: list[str], recently_shown: set[str], rng: random.Random | None = None
+) -> Prompt | None:
+    """Pick an unseen prompt from the first context that still has one, or None."""
+    unknown = [c for c in contexts if c not in CONTEXTS]
+    if unknown:
+        raise ValueError(f"unknown prompt contexts: {unknown}")
+    rng = rng or random.Random()
+    for context in (*contexts, ANY):
+        unseen = [p for p in load_prompts() if context in p.contexts and p.id not in recently_shown]
+        if unseen:
+            return rng.choice(unseen)
+    return None
+
+
+def week_prompt(week_label: str, child_id: int) -> Prompt:
+    """Return the summary prompt for one child and week, the same in every process."""
+    week_prompts = [p for p in load_prompts() if WEEK in p.contexts]
+    if not week_prompts:
+        raise ValueError("prompts.json has no week prompts")
+    # hash() is salted per process; a digest keeps the pick stable across restarts.
+    digest = hashlib.sha256(f"{child_id}:{week_label}".encode()).digest()
+    return week_prompts[int.from_bytes(digest[:8], "big") % len(week_prompts)]

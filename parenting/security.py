@@ -1,0 +1,158 @@
+"""Password hashing and policy, login throttling, and the headers every response carries."""
+
+import functools
+import hashlib
+import secrets
+from datetime import timedelta
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, current_app, request
+from sqlalchemy import delete, func, or_, select
+
+from .extensions import db
+from .models import LoginFailure, utcnow
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+THROTTLE_LIMIT = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+@functools.cache
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def hasher() -> PasswordHasher:
+    """Return the argon2id hasher; its defaults (t=3, m=64 MiB, p=4) meet OWASP's minimum."""
+    params = current_app.config.get("ARGON2_PARAMS") or (3, 65536, 4)
+    return _hasher(*params)
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return hasher().hash(password)
+
+
+def check_password(stored: str, password: str) -> bool:
+    """Return whether the password matches the stored hash."""
+    try:
+        return hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """Return whether a stored hash uses weaker parameters than the current ones."""
+    try:
+        return hasher().check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """Return the shipped list of common passwords, lower-cased."""
+    text = resources.files("parenting").joinpath("common-passwords.txt").read_text("utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Return why a new password is refused, or None when it is fine."""
+    if len(password) < MIN_PASSWORD:
+        return f"Use at least {MIN_PASSWORD} characters — a short sentence works well."
+    if len(password) > MAX_PASSWORD:
+        return f"Use at most {MAX_PASSWORD} characters."
+    lowered = password.lower()
+    if lowered in common_passwords():
+        return "That password is on a list of common passwords. Try a few unrelated words."
+    if email and lowered == email.lower():
+        return "Choose something other than your email address."
+    return None
+
+
+def token_hash(token: str) -> str:
+    """Return the SHA-256 hex digest stored in place of a secret token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """Return a 256-bit URL-safe random token."""
+    return secrets.token_urlsafe(32)
+
+
+def client_ip() -> str:
+    """Return the client address (ProxyFix, when enabled, has already set it)."""
+    return (request.remote_addr or "unknown")[:64]
+
+
+def throttle_wait(email: str, ip: str) -> int:
+    """Return seconds to wait before another login try, or 0 when one is allowed."""
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    rows = db.session.execute(
+        select(LoginFailure.email, LoginFailure.ip, func.min(LoginFailure.at), func.count())
+        .where(LoginFailure.at > since, or_(LoginFailure.email == email, LoginFailure.ip == ip))
+        .group_by(LoginFailure.email, LoginFailure.ip)
+    ).all()
+    by_email = [(at, n) for e, _ip, at, n in rows if e == email]
+    by_ip = [(at, n) for _e, i, at, n in rows if i == ip]
+    wait = 0
+    for group in (by_email, by_ip):
+        if sum(n for _at, n in group) >= THROTTLE_LIMIT:
+            oldest = min(at for at, _n in group)
+            wait = max(wait, int((oldest + THROTTLE_WINDOW - now).total_seconds()) + 1)
+    return wait
+
+
+def record_login_failure(email: str, ip: str) -> None:
+    """Record a failed login and forget failures older than the window."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - THROTTLE_WINDOW))
+    db.session.add(LoginFailure(email=email, ip=ip))
+    db.session.commit()
+
+
+def clear_login_failures(email: str) -> None:
+    """Forget an account's failures after a successful login."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+    ]
+)
+
+
+def set_security_headers(response):
+    """Add the security headers every response carries."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not request.path.startswith("/static/"):
+        # Pages hold family data; nothing of them may sit in a shared cache or the back button.
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the response headers."""
+    app.after_request(set_security_headers)

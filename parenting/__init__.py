@@ -79,9 +79,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, household, log, pages
+    from . import auth, household, log, pages, summary
 
-    for module in (pages, auth, household, log):
+    for module in (pages, auth, household, log, summary):
         app.register_blueprint(module.bp)
 
 

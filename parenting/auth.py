@@ -3,7 +3,17 @@
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -30,6 +40,15 @@ def load_user(user_id: str) -> User | None:
     if user is None or user.session_version != version:
         return None
     return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send people to log in; tell API callers 401 in JSON, never a redirect."""
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "login_required", "login_url": url_for("auth.login")}), 401
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def normalise_email(email: str) -> str:

@@ -327,3 +327,8 @@ class CheckInForm(FlaskForm):
             )
             return False
         return True
+
+
+class WeekReflectionForm(FlaskForm):
+    answer = TextAreaField("Your reflection", validators=[DataRequired(), Length(max=NOTE_MAX)])
+    submit = SubmitField("Save my reflection")

@@ -1,0 +1,328 @@
+"""The weekly responsiveness summary: a page, a reflection, and the same figures as JSON."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from . import charts, domain, metrics, prompts
+from .access import children_query, current_household, get_child_or_404
+from .extensions import db
+from .forms import WeekReflectionForm
+from .models import (
+    CheckIn,
+    Child,
+    Moment,
+    PlannedTime,
+    Routine,
+    RoutineKind,
+    User,
+    WeekReflection,
+    utcnow,
+)
+from .timefmt import local_today, minutes_to_hhmm, zone
+
+bp = Blueprint("summary", __name__)
+
+
+@dataclass
+class WeekFigures:
+    """Everything the page and the JSON need for one child, week and caregiver filter."""
+
+    child: Child
+    label: str
+    first_day: date
+    this: metrics.WeekSummary
+    last: metrics.WeekSummary
+    kinds: list[RoutineKind]
+    kind_labels: dict[str, str]
+    planned: dict[str, int]
+    caregivers: list[User]
+    caregiver_id: int | None
+    timezone: str
+
+
+def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
+    """Return the household's caregivers and the one asked for (None for all)."""
+    caregivers = list(
+        db.session.scalars(select(User).where(User.household_id == household_id).order_by(User.id))
+    )
+    try:
+        wanted = int(request.args.get("caregiver", ""))
+    except ValueError:
+        return caregivers, None
+    # A caregiver id from elsewhere (or a former member) reads as "all": it reveals nothing.
+    return caregivers, wanted if wanted in {c.id for c in caregivers} else None
+
+
+def load_week(
+    child: Child, first_day: date, caregivers: list[User], caregiver_id: int | None
+) -> WeekFigures:
+    """Fetch the rows of this week and last week in a handful of queries, then compute."""
+    household = current_household()
+    tz = zone(household.timezone)
+    prev_first = first_day - timedelta(days=7)
+    start, _ = metrics.week_bounds(prev_first, tz)
+    _, end = metrics.week_bounds(first_day, tz)
+
+    kinds = list(
+        db.session.scalars(select(RoutineKind).where(RoutineKind.household_id == household.id))
+    )
+    kind_by_id = {k.id: k for k in kinds}
+    moment_rows = [
+        metrics.MomentRow(
+            occurred_at=row.occurred_at,
+            caregiver_id=row.caregiver_id or 0,
+            need=row.need,
+            responses=tuple(row.responses or ()),
+            how_soon=row.how_soon,
+            feelings=tuple(row.feelings or ()),
+            rupture=row.rupture,
+            repaired_at=row.repaired_at,
+        )
+        for row in db.session.execute(
+            select(
+                Moment.occurred_at, Moment.caregiver_id, Moment.need, Moment.responses,
+                Moment.how_soon, Moment.feelings, Moment.rupture, Moment.repaired_at,
+            ).where(
+                Moment.child_id == child.id, Moment.occurred_at >= start, Moment.occurred_at < end
+            )
+        )
+    ]
+    routine_rows = [
+        metrics.RoutineRow(
+            kind=kind_by_id[row.kind_id].key,
+            started_at=row.started_at,
+            caregiver_id=row.caregiver_id or 0,
+            ended_at=row.ended_at,
+            skills=tuple(row.skills or ()),
+        )
+        for row in db.session.execute(
+            select(
+                Routine.kind_id, Routine.started_at, Routine.caregiver_id, Routine.ended_at,
+                Routine.skills,
+            ).where(
+                Routine.child_id == child.id, Routine.started_at >= start, Routine.started_at < end
+            )
+        )
+    ]
+    checkin_rows = [
+        metrics.CheckInRow(at=row.at, caregiver_id=row.user_id or 0, feeling=row.feeling)
+        for row in db.session.execute(
+            select(CheckIn.at, CheckIn.user_id, CheckIn.feeling).where(
+                CheckIn.household_id == household.id, CheckIn.at >= start, CheckIn.at < end
+            )
+        )
+    ]
+    planned = {
+        kind_by_id[kind_id].key: minute
+        for kind_id, minute in db.session.execute(
+            select(PlannedTime.kind_id, PlannedTime.minute).where(
+                PlannedTime.child_id == child.id
+            )
+        )
+    }
+    now = utcnow()
+
+    def summarise(day: date) -> metrics.WeekSummary:
+        return metrics.summarise_week(
+            moment_rows, routine_rows, checkin_rows, first_day=day, tz=tz, planned=planned,
+            now=now, caregiver_id=caregiver_id,
+        )
+
+    return WeekFigures(
+        child=child,
+        label=metrics.iso_week_label(first_day),
+        first_day=first_day,
+        this=summarise(first_day),
+        last=summarise(prev_first),
+        kinds=sorted(kinds, key=lambda k: (k.position, k.id)),
+        kind_labels={k.key: k.label for k in kinds},
+        planned=planned,
+        caregivers=caregivers,
+        caregiver_id=caregiver_id,
+        timezone=household.timezone,
+    )
+
+
+def week_first_day(label: str) -> date:
+    """Return the first day of the household week for a label, or 404 for junk."""
+    try:
+        first_day = metrics.parse_week_label(label, current_household().week_start)
+    except ValueError:
+        abort(404)
+    if first_day.year < 2000 or first_day > local_today() + timedelta(days=7):
+        abort(404)
+    return first_day
+
+
+def current_week_label() -> str:
+    household = current_household()
+    return metrics.iso_week_label(metrics.week_start_for(local_today(), household.week_start))
+
+
+@bp.route("/week")
+@login_required
+def this_week():
+    children = list(db.session.scalars(children_query(current_household().id)))
+    if not children:
+        return redirect(url_for("household.new_child"))
+    by_id = {c.id: c for c in children}
+    child = by_id.get(current_user.last_child_id) or children[0]
+    return redirect(url_for("summary.week", child_id=child.id, week=current_week_label()))
+
+
+@bp.route("/children/<int:child_id>/weeks/<week>", methods=["GET", "POST"])
+@login_required
+def week(child_id: int, week: str):
+    child = get_child_or_404(child_id)
+    first_day = week_first_day(week)
+    caregivers, caregiver_id = caregiver_filter(child.household_id)
+    label = metrics.iso_week_label(first_day)
+    prompt = prompts.week_prompt(label, child.id)
+    reflection = db.session.scalar(
+        select(WeekReflection).where(
+            WeekReflection.child_id == child.id, WeekReflection.first_day == first_day
+        )
+    )
+    form = WeekReflectionForm(answer=reflection.answer if reflection else "")
+    if form.validate_on_submit():
+        if reflection is None:
+            reflection = WeekReflection(child_id=child.id, first_day=first_day,
+                                        prompt_id=prompt.id)
+            db.session.add(reflection)
+        reflection.answer = form.answer.data.strip()
+        reflection.updated_by_id = current_user.id
+        db.session.commit()
+        flash("Your reflection is saved.", "success")
+        return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
+    figures = load_week(child, first_day, caregivers, caregiver_id)
+    children = list(db.session.scalars(children_query(child.household_id)))
+    return render_template(
+        "summary/week.html",
+        f=figures,
+        children=children,
+        form=form,
+        prompt=prompt,
+        reflection=reflection,
+        **page_context(figures),
+    )
+
+
+def page_context(f: WeekFigures) -> dict:
+    """Turn figures into headline, sentences, charts and text equivalents for the page."""
+    s = f.this
+    need_labels = domain.NEED_LABELS
+    needs_sentence, needs_rows = charts.describe_needs(s.needs, need_labels)
+    rhythm_sentence, rhythm_rows = charts.describe_rhythm(s.days, s.marks, f.planned,
+                                                          f.kind_labels)
+    speed_sentence, speed_rows = charts.describe_speed(s.speed, domain.HOW_SOON_LABELS)
+    today = local_today()
+    this_week_first = metrics.week_start_for(today, current_household().week_start)
+    prev_label = metrics.iso_week_label(f.first_day - timedelta(days=7))
+    next_label = (
+        metrics.iso_week_label(f.first_day + timedelta(days=7))
+        if f.first_day < this_week_first else None
+    )
+    routine_table = [
+        {
+            "label": f.kind_labels.get(key, key),
+            "days": s.routine_days.get(key, 0),
+            "typical": minutes_to_hhmm(s.typical_time.get(key)),
+            "planned": minutes_to_hhmm(f.planned[key]) if key in f.planned else "–",
+            "on_rhythm": s.on_rhythm.get(key, 0),
+        }
+        for key in [k.key for k in f.kinds]
+        if s.routine_days.get(key)
+    ]
+    return {
+        "headline": metrics.headline(s, kind_labels=f.kind_labels, child_name=f.child.nickname),
+        "patterns": metrics.patterns(s, need_labels),
+        "changes": metrics.compare_weeks(s, f.last, need_labels, f.kind_labels),
+        "needs_json": charts.figure_json(charts.needs_circle(s.needs, need_labels)),
+        "rhythm_json": charts.figure_json(
+            charts.week_rhythm(s.days, s.marks, f.planned, f.kind_labels)
+        ),
+        "speed_json": charts.figure_json(
+            charts.response_speed(s.speed, domain.HOW_SOON_LABELS)
+        ),
+        "chart_config": charts.CHART_CONFIG,
+        "needs_sentence": needs_sentence,
+        "needs_rows": needs_rows,
+        "rhythm_sentence": rhythm_sentence,
+        "rhythm_rows": rhythm_rows,
+        "speed_sentence": speed_sentence,
+        "speed_rows": speed_rows,
+        "routine_table": routine_table,
+        "prev_label": prev_label,
+        "next_label": next_label,
+        "is_this_week": f.first_day == this_week_first,
+        "last_day": f.first_day + timedelta(days=6),
+        "need_labels": need_labels,
+        "skill_labels": {c.id: c.label for c in domain.SPECIAL_TIME_SKILLS},
+        "secure_needs": domain.NEEDS[:4],
+        "safe_needs": domain.NEEDS[4:],
+    }
+
+
+def figures_json(s: metrics.WeekSummary, planned: dict[str, int],
+                 kind_labels: dict[str, str]) -> dict:
+    """Return one week's figures keyed by domain ids (the documented API shape)."""
+    kinds = sorted(set(s.routine_days) | set(s.typical_time) | set(planned))
+    return {
+        "first_day": s.first_day.isoformat(),
+        "last_day": s.days[-1].isoformat(),
+        "moments": s.moments,
+        "needs": dict(s.needs),
+        "halves": dict(s.halves),
+        "supportive_responses": {
+            "supportive": s.supportive,
+            "out_of": s.safe_haven_with_response,
+        },
+        "response_speed": dict(s.speed),
+        "ruptures": s.ruptures,
+        "repaired": s.repaired,
+        "time_to_repair_minutes_median": s.repair_minutes_median,
+        "routines": {
+            key: {
+                "label": kind_labels.get(key, key),
+                "days": s.routine_days.get(key, 0),
+                "typical_time": (minutes_to_hhmm(s.typical_time[key])
+                                 if s.typical_time.get(key) is not None else None),
+                "planned_time": minutes_to_hhmm(planned[key]) if key in planned else None,
+                "on_rhythm_days": s.on_rhythm.get(key, 0),
+            }
+            for key in kinds
+        },
+        "special_time": {"days": s.special_time_days, "skills": dict(s.skills)},
+        "feelings": dict(s.feelings),
+        "hard_feeling_needs": list(s.hard_feeling_needs),
+    }
+
+
+@bp.route("/api/v1/children/<int:child_id>/summary")
+@login_required
+def summary_json(child_id: int):
+    child = get_child_or_404(child_id)
+    label = request.args.get("week") or current_week_label()
+    first_day = week_first_day(label)
+    caregivers, caregiver_id = caregiver_filter(child.household_id)
+    f = load_week(child, first_day, caregivers, caregiver_id)
+    body = {
+        "version": 1,
+        "child": {"id": child.id, "nickname": child.nickname},
+        "week": f.label,
+        "timezone": f.timezone,
+        "week_start": domain.WEEKDAYS[current_household().week_start].lower(),
+        "caregiver_id": caregiver_id,
+        **figures_json(f.this, f.planned, f.kind_labels),
+        "previous_week": figures_json(f.last, f.planned, f.kind_labels),
+    }
+    return jsonify(body)
+
+
+@bp.route("/help/weekly-summary")
+def help_page():
+    return render_template("summary/help.html", hard_feelings=sorted(domain.HARD_FEELINGS))

@@ -16,7 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-migrate: $(STAMP)
+# A random secret key kept out of git, so `make run` and `make serve` need no setup.
+instance/secret_key:
+	mkdir -p instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+
+migrate: $(STAMP) instance/secret_key
 	$(BIN)/flask db upgrade
 
 run: migrate
@@ -26,12 +31,21 @@ run: migrate
 demo: migrate
 	$(BIN)/flask demo
 
+# Production-style: gunicorn with gunicorn.conf.py (set SECRET_KEY, DATABASE_URL, TRUSTED_HOSTS…).
+serve: migrate
+	$(BIN)/gunicorn --config gunicorn.conf.py app:app
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Time the weekly summary on a big SQLite database, built once into bench-data/.
+# Options go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rebuild --strict"`.
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

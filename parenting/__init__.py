@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,6 +26,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.load(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
+    config.check_production(app.config, app.debug)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     security.init_app(app)
     register_blueprints(app)
@@ -85,11 +91,24 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
 
+ERROR_NAMES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
 def register_error_pages(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if code == 500:
             db.session.rollback()
+        if request.path.startswith("/api/"):
+            return {"error": ERROR_NAMES.get(code, "error")}, code
         return render_template("error.html", code=code), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
@@ -97,9 +116,12 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .demo import demo_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def register_template_helpers(app: Flask) -> None:

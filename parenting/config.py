@@ -18,10 +18,19 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def instance_secret(instance_path: str) -> str:
+    """Return the key kept in instance/secret_key (made by `make`), or the development key."""
+    try:
+        with open(os.path.join(instance_path, "secret_key"), encoding="utf-8") as handle:
+            return handle.read().strip() or DEV_SECRET_KEY
+    except FileNotFoundError:
+        return DEV_SECRET_KEY
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration from defaults and the environment."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET_KEY),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -36,4 +45,22 @@ def load(instance_path: str) -> dict:
         # The offline queue and long forms outlive Flask-WTF's one-hour default.
         "WTF_CSRF_TIME_LIMIT": None,
         "PASSWORD_HASHER": "argon2",
+        # Hostnames the app answers to (comma-separated); empty means any, for development.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
+        # How many proxies sit in front (X-Forwarded-For/Proto/Host); 0 trusts none.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
     }
+
+
+def check_production(config: dict, debug: bool) -> None:
+    """Refuse to start outside debug mode with the development secret key."""
+    if debug or config.get("TESTING"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "Set SECRET_KEY to a long random value (at least 32 characters), for example "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+            "or set FLASK_DEBUG=1 for local development."
+        )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,6 +79,7 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Part of get_id(): bumping it makes every old session and remember cookie stale.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    is_facilitator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     household_id: Mapped[int | None] = mapped_column(
         ForeignKey("household.id", ondelete="SET NULL"), index=True
     )
@@ -252,3 +254,121 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Group(db.Model):
+    """A facilitator's parenting group; parents join with its invite code."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    start_date: Mapped[date] = mapped_column(Date)
+    weeks: Mapped[int | None] = mapped_column(Integer)
+    invite_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Need id -> the group's own label; the parent's own screens keep theirs.
+    need_labels: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    facilitator: Mapped[User] = relationship()
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    """A parent in a group, with the consent they gave and their share-every-week choice."""
+
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    share_every_week: Mapped[bool] = mapped_column(Boolean, default=False)
+    every_week_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    every_week_reflection: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+    shares: Mapped[list["WeekShare"]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan"
+    )
+
+
+class WeekShare(db.Model):
+    """One child's week shared with a group, with what the parent ticked."""
+
+    __table_args__ = (UniqueConstraint("membership_id", "child_id", "first_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    include_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    include_reflection: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    membership: Mapped[Membership] = relationship(back_populates="shares")
+    child: Mapped[Child] = relationship()
+
+
+class FacilitatorNote(db.Model):
+    """A short, kind note a facilitator leaves on a shared week; the parent sees it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShareLink(db.Model):
+    """A read-only, expiring link to one child's weeks for someone without an account."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Only the SHA-256 of the token is kept: the token itself is shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(80), default="")
+    first_day: Mapped[date] = mapped_column(Date)
+    last_first_day: Mapped[date] = mapped_column(Date)
+    include_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    include_reflection: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = relationship()
+    views: Mapped[list["ShareView"]] = relationship(
+        back_populates="link", cascade="all, delete-orphan", order_by="ShareView.at.desc()"
+    )
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class ShareView(db.Model):
+    """One view of a share link: when, and a coarse description of the device."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("share_link.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device: Mapped[str] = mapped_column(String(60), default="")
+
+    link: Mapped[ShareLink] = relationship(back_populates="views")

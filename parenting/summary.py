@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from . import charts, domain, metrics, prompts
 from .access import children_query, current_household, get_child_or_404
@@ -153,7 +154,7 @@ def week_first_day(label: str) -> date:
         first_day = metrics.parse_week_label(label, current_household().week_start)
     except ValueError:
         abort(404)
-    if first_day.year < 2000 or first_day > local_today() + timedelta(days=7):
+    if first_day.year < 2000 or first_day > local_today():
         abort(404)
     return first_day
 
@@ -241,12 +242,14 @@ def page_context(f: WeekFigures) -> dict:
         "headline": metrics.headline(s, kind_labels=f.kind_labels, child_name=f.child.nickname),
         "patterns": metrics.patterns(s, need_labels),
         "changes": metrics.compare_weeks(s, f.last, need_labels, f.kind_labels),
-        "needs_json": charts.figure_json(charts.needs_circle(s.needs, need_labels)),
+        # Plain figure dicts: the same JSON as the go.Figure builders, without the cost of
+        # plotly.py's validation (see docs/benchmarks.md).
+        "needs_json": charts.figure_json(charts.needs_circle_dict(s.needs, need_labels)),
         "rhythm_json": charts.figure_json(
-            charts.week_rhythm(s.days, s.marks, f.planned, f.kind_labels)
+            charts.week_rhythm_dict(s.days, s.marks, f.planned, f.kind_labels)
         ),
         "speed_json": charts.figure_json(
-            charts.response_speed(s.speed, domain.HOW_SOON_LABELS)
+            charts.response_speed_dict(s.speed, domain.HOW_SOON_LABELS)
         ),
         "chart_config": charts.CHART_CONFIG,
         "needs_sentence": needs_sentence,
@@ -305,9 +308,12 @@ def figures_json(s: metrics.WeekSummary, planned: dict[str, int],
 @bp.route("/api/v1/children/<int:child_id>/summary")
 @login_required
 def summary_json(child_id: int):
-    child = get_child_or_404(child_id)
-    label = request.args.get("week") or current_week_label()
-    first_day = week_first_day(label)
+    try:
+        child = get_child_or_404(child_id)
+        first_day = week_first_day(request.args.get("week") or current_week_label())
+    except NotFound:
+        # API callers get JSON for every error, as they do for 401, never the HTML error page.
+        return jsonify({"error": "not_found"}), 404
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     f = load_week(child, first_day, caregivers, caregiver_id)
     body = {

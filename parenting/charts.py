@@ -1,5 +1,6 @@
 """Numbers -> plotly figures and their text equivalents. Pure: no Flask, no db."""
 
+import json
 import math
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -52,12 +53,14 @@ HOUR_TICKS = (0, 6 * 60, 12 * 60, 18 * 60, DAY_MINUTES)
 
 # Without a template plotly.py embeds its full default theme (~6 KB) in every figure.
 _NO_TEMPLATE = go.layout.Template()
+# The empty template as plotly.py writes it into a figure, for the plain figure dicts.
+_NO_TEMPLATE_JSON = go.Figure(layout={"template": _NO_TEMPLATE}).layout.template.to_plotly_json()
 
 
 def _base_layout(**overrides) -> dict:
     """Return the layout every Tend chart shares, updated with ``overrides``."""
     layout = {
-        "template": _NO_TEMPLATE,
+        "template": _NO_TEMPLATE_JSON,
         "height": 320,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8, "pad": 0},
         "font": {"family": FONT_FAMILY, "size": 12, "color": INK},
@@ -125,37 +128,45 @@ def _join(words: list[str]) -> str:
 
 # The circle starts at 9 o'clock and runs clockwise: the four secure-base needs sweep over the
 # top (0-180 degrees of the axis), the four safe-haven needs come back round the bottom.
-NEEDS_ANGULAR_AXIS = {"rotation": 180, "direction": "clockwise"}
+# 9 o'clock is written -180, as plotly.py normalises angles to [-180, 180).
+NEEDS_ANGULAR_AXIS = {"rotation": -180, "direction": "clockwise"}
 SEGMENT_DEGREES = 360 / len(domain.NEEDS)
 
 
 def needs_circle(needs: Mapping[str, int], labels: Mapping[str, str]) -> go.Figure:
     """Draw the week's needs as a circle: secure base on top, safe haven below."""
-    fig = go.Figure()
+    return go.Figure(needs_circle_dict(needs, labels))
+
+
+def needs_circle_dict(needs: Mapping[str, int], labels: Mapping[str, str]) -> dict:
+    """Return the needs circle as a plain figure dict, unvalidated (see figure_json)."""
     counts = [int(needs.get(n.id, 0)) for n in domain.NEEDS]
     centres = [SEGMENT_DEGREES * (i + 0.5) for i in range(len(domain.NEEDS))]
     names = [_need_label(labels, n.id) for n in domain.NEEDS]
+    data = []
     # One trace per half, so each half has one colour and one name.
     for half in (domain.SECURE_BASE, domain.SAFE_HAVEN):
         members = [i for i, n in enumerate(domain.NEEDS) if domain.NEED_HALF[n.id] == half]
-        fig.add_trace(
-            go.Barpolar(
-                name=domain.HALF_LABELS[half],
-                r=[counts[i] for i in members],
-                theta=[centres[i] for i in members],
-                width=[SEGMENT_DEGREES] * len(members),
-                customdata=[names[i] for i in members],
-                marker={"color": HALF_COLOURS[half], "line": {"width": 1, "color": GRID}},
-                opacity=0.9,
-                hovertemplate="%{customdata}: %{r}<extra></extra>",
-            )
+        data.append(
+            {
+                "type": "barpolar",
+                "name": domain.HALF_LABELS[half],
+                "r": [counts[i] for i in members],
+                "theta": [centres[i] for i in members],
+                "width": [SEGMENT_DEGREES] * len(members),
+                "customdata": [names[i] for i in members],
+                "marker": {"color": HALF_COLOURS[half], "line": {"width": 1, "color": GRID}},
+                "opacity": 0.9,
+                "hovertemplate": "%{customdata}: %{r}<extra></extra>",
+            }
         )
     top = max(counts, default=0)
     step = _count_step(top)
     # A little headroom past the largest count keeps its segment from touching the rim.
     radial_max = max(step, top) + step * 0.15
-    fig.update_layout(
-        **_base_layout(
+    return {
+        "data": data,
+        "layout": _base_layout(
             height=340,
             # Side margins hold the wrapped need labels; polar axes cannot grow margins themselves.
             margin={"l": 62, "r": 62, "t": 44, "b": 44, "pad": 0},
@@ -190,9 +201,8 @@ def needs_circle(needs: Mapping[str, int], labels: Mapping[str, str]) -> go.Figu
                 _half_note(domain.SECURE_BASE, y=1.0, yanchor="bottom", yshift=24),
                 _half_note(domain.SAFE_HAVEN, y=0.0, yanchor="top", yshift=-24),
             ],
-        )
-    )
-    return fig
+        ),
+    }
 
 
 def _half_note(half: str, *, y: float, yanchor: str, yshift: int) -> dict:
@@ -252,7 +262,17 @@ def week_rhythm(
     kind_labels: Mapping[str, str],
 ) -> go.Figure:
     """Draw each day's routine starts on a 24-hour line, with planned times as dotted lines."""
-    fig = go.Figure()
+    return go.Figure(week_rhythm_dict(days, marks, planned, kind_labels))
+
+
+def week_rhythm_dict(
+    days: list[date],
+    marks: list[tuple[date, int, str]],
+    planned: Mapping[str, int],
+    kind_labels: Mapping[str, str],
+) -> dict:
+    """Return the week's rhythm as a plain figure dict, unvalidated (see figure_json)."""
+    data = []
     day_set = set(days)
     shown = [m for m in marks if m[0] in day_set]
     kinds = _kind_order(kind_labels, [k for _, _, k in shown] + list(planned))
@@ -263,18 +283,19 @@ def week_rhythm(
         if not points:
             continue
         label = _kind_label(kind_labels, kind)
-        fig.add_trace(
-            go.Scatter(
-                name=label,
+        data.append(
+            {
+                "type": "scatter",
+                "name": label,
                 # Rows are keyed by ISO date so two days never share a row, whatever their label.
-                y=[d.isoformat() for d, _ in points],
-                x=[minute for _, minute in points],
-                mode="markers",
-                marker={"color": colours[kind], "size": 10, "line": {"width": 0}},
-                cliponaxis=False,
-                text=[f"{day_label(d)} · {label} {clock(minute)}" for d, minute in points],
-                hovertemplate="%{text}<extra></extra>",
-            )
+                "y": [d.isoformat() for d, _ in points],
+                "x": [minute for _, minute in points],
+                "mode": "markers",
+                "marker": {"color": colours[kind], "size": 10, "line": {"width": 0}},
+                "cliponaxis": False,
+                "text": [f"{day_label(d)} · {label} {clock(minute)}" for d, minute in points],
+                "hovertemplate": "%{text}<extra></extra>",
+            }
         )
 
     shapes = [
@@ -295,94 +316,125 @@ def week_rhythm(
     if planned:
         # One grey key for every dotted line: a legend entry per kind's plan would double the
         # legend for little gain.
-        fig.add_trace(
-            go.Scatter(
-                name="Planned time",
-                x=[None],
-                y=[None],
-                mode="lines",
-                line={"color": INK, "width": 1.5, "dash": "dot"},
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "name": "Planned time",
+                "x": [None],
+                "y": [None],
+                "mode": "lines",
+                "line": {"color": INK, "width": 1.5, "dash": "dot"},
+                "hoverinfo": "skip",
+            }
         )
 
     rows = [d.isoformat() for d in days]
-    fig.update_layout(
-        **_base_layout(
-            height=340,
-            # The right margin leaves room for half of the "24:00" label.
-            margin={"l": 4, "r": 20, "t": 8, "b": 4, "pad": 0},
-            showlegend=bool(fig.data),
-            legend={
-                "orientation": "h",
-                "x": 0,
-                "xanchor": "left",
-                "y": -0.1,
-                "yanchor": "top",
-                "font": {"size": 11},
-                # A stray tap on the key would hide a kind; the key here only explains colours.
-                "itemclick": False,
-                "itemdoubleclick": False,
-            },
-            xaxis=_axis(
-                # A little room either side so a mark at 00:10 or 23:55 is not cut in half.
-                range=[-20, DAY_MINUTES + 20],
-                tickmode="array",
-                tickvals=list(HOUR_TICKS),
-                ticktext=[clock(m) for m in HOUR_TICKS],
-            ),
-            yaxis=_axis(
-                type="category",
-                categoryorder="array",
-                categoryarray=rows,
-                tickmode="array",
-                tickvals=rows,
-                ticktext=[day_label(d) for d in days],
-                # Every day keeps its row even when nothing was logged, first day at the top.
-                range=[len(days) - 0.5, -0.5],
-            ),
-            shapes=shapes,
-        )
+    layout = _base_layout(
+        height=340,
+        # The right margin leaves room for half of the "24:00" label.
+        margin={"l": 4, "r": 20, "t": 8, "b": 4, "pad": 0},
+        showlegend=bool(data),
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": -0.1,
+            "yanchor": "top",
+            "font": {"size": 11},
+            # A stray tap on the key would hide a kind; the key here only explains colours.
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        xaxis=_axis(
+            # A little room either side so a mark at 00:10 or 23:55 is not cut in half.
+            range=[-20, DAY_MINUTES + 20],
+            tickmode="array",
+            tickvals=list(HOUR_TICKS),
+            ticktext=[clock(m) for m in HOUR_TICKS],
+        ),
+        yaxis=_axis(
+            type="category",
+            categoryorder="array",
+            categoryarray=rows,
+            tickmode="array",
+            tickvals=rows,
+            ticktext=[day_label(d) for d in days],
+            # Every day keeps its row even when nothing was logged, first day at the top.
+            range=[len(days) - 0.5, -0.5],
+        ),
     )
-    return fig
+    # plotly.py leaves an empty list of shapes out of the figure, and so do we.
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
 
 
 def response_speed(speed: Mapping[str, int], labels: Mapping[str, str]) -> go.Figure:
     """Draw how soon responses came as small horizontal bars, in the form's order."""
+    return go.Figure(response_speed_dict(speed, labels))
+
+
+def response_speed_dict(speed: Mapping[str, int], labels: Mapping[str, str]) -> dict:
+    """Return the response speed bars as a plain figure dict, unvalidated (see figure_json)."""
     names = [labels.get(c.id) or c.label for c in domain.HOW_SOON]
     counts = [int(speed.get(c.id, 0)) for c in domain.HOW_SOON]
-    fig = go.Figure(
-        go.Bar(
-            orientation="h",
-            y=names,
-            x=counts,
-            text=counts,
-            textposition="outside",
-            cliponaxis=False,
-            marker={"color": NEUTRAL_COLOUR},
-            hovertemplate="%{y}: %{x}<extra></extra>",
-        )
-    )
+    bar = {
+        "type": "bar",
+        "orientation": "h",
+        "y": names,
+        "x": counts,
+        # As text, the way plotly.py's validation would store the counts.
+        "text": [str(count) for count in counts],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": NEUTRAL_COLOUR},
+        "hovertemplate": "%{y}: %{x}<extra></extra>",
+    }
     top = max(counts, default=0)
-    fig.update_layout(
-        **_base_layout(
+    return {
+        "data": [bar],
+        "layout": _base_layout(
             height=200,
             margin={"l": 4, "r": 28, "t": 4, "b": 4, "pad": 0},
             bargap=0.35,
             xaxis=_axis(visible=False, range=[0, max(top, 1) * 1.08]),
             yaxis=_axis(autorange="reversed", showgrid=False, ticksuffix="  "),
-        )
-    )
-    return fig
+        ),
+    }
 
 
-def figure_json(fig: go.Figure) -> str:
-    """Return the figure as compact JSON for Plotly.newPlot, safe inside a script element."""
-    bare = go.Figure(fig)
-    bare.update_layout(template=_NO_TEMPLATE)
-    text = pio.to_json(bare, validate=False, pretty=False, remove_uids=True)
+def figure_json(fig: go.Figure | dict) -> str:
+    """Return a figure or plain figure dict as compact JSON for Plotly.newPlot, script-safe."""
+    if isinstance(fig, go.Figure):
+        bare = go.Figure(fig)
+        bare.update_layout(template=_NO_TEMPLATE)
+        text = pio.to_json(bare, validate=False, pretty=False, remove_uids=True)
+    else:
+        # The page's fast path: a go.Figure costs 10-20 ms a chart to build and validate, a
+        # plain dict well under one. "/" is escaped as plotly.py does; tests hold both paths
+        # to the same bytes.
+        bare = {**fig, "layout": {**fig.get("layout", {}), "template": _NO_TEMPLATE_JSON}}
+        text = json.dumps(_plotly_key_order(bare), separators=(",", ":"))
+        text = text.replace("/", "\\u002f")
     # Labels are user text (routine names): never let one close the script element.
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _plotly_key_order(fig: dict) -> dict:
+    """Order a figure dict's keys as plotly.py writes them: sorted, a trace's type last."""
+    ordered = _sorted_keys(fig)
+    for trace in ordered.get("data", []):
+        if "type" in trace:
+            trace["type"] = trace.pop("type")
+    return ordered
+
+
+def _sorted_keys(value):
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def describe_needs(

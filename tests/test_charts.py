@@ -322,3 +322,55 @@ def test_text_equivalents_never_judge(describe):
 
     for judging in ("should", "good", "bad", "poor", "score", "grade", "fail"):
         assert judging not in words
+
+
+# User text that JSON and a script element both care about: markup, quotes, a slash,
+# non-ASCII and a line separator.
+ODD_LABEL = "<b>&\"'/ Baño 🛁 \u2028</script>"
+
+
+@pytest.mark.parametrize(
+    ("figure", "plain", "args"),
+    [
+        (charts.needs_circle, charts.needs_circle_dict, (NEEDS, domain.NEED_LABELS)),
+        (charts.needs_circle, charts.needs_circle_dict, ({}, domain.NEED_LABELS)),
+        (
+            charts.needs_circle,
+            charts.needs_circle_dict,
+            ({"comfort_me": 137, "not_sure": 4}, {**domain.NEED_LABELS, "comfort_me": ODD_LABEL}),
+        ),
+        (
+            charts.week_rhythm,
+            charts.week_rhythm_dict,
+            (WEEK, typical_marks(), {"bedtime": 1170, "wake_up": 420}, KIND_LABELS),
+        ),
+        (charts.week_rhythm, charts.week_rhythm_dict, (WEEK, [], {}, KIND_LABELS)),
+        (
+            charts.week_rhythm,
+            charts.week_rhythm_dict,
+            (
+                WEEK,
+                [(WEEK[i % 7], 60 * i + 5, f"kind{i}") for i in range(9)],
+                {"kind1": 65, "swim": 600},
+                {**KIND_LABELS, "kind1": ODD_LABEL},
+            ),
+        ),
+        (charts.response_speed, charts.response_speed_dict, (SPEED, domain.HOW_SOON_LABELS)),
+        (
+            charts.response_speed,
+            charts.response_speed_dict,
+            ({"later": 1234}, {**domain.HOW_SOON_LABELS, "later": ODD_LABEL}),
+        ),
+    ],
+)
+def test_plain_figure_dicts_give_the_same_json_as_the_validated_figures(figure, plain, args):
+    assert charts.figure_json(plain(*args)) == charts.figure_json(figure(*args))
+
+
+def test_figure_json_keeps_user_text_from_closing_the_script_element():
+    labels = {**domain.HOW_SOON_LABELS, "later": ODD_LABEL}
+
+    text = charts.figure_json(charts.response_speed_dict(SPEED, labels))
+
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert ODD_LABEL in json.loads(text)["data"][0]["y"]

@@ -85,10 +85,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, household, log, pages, summary
+    from . import account_data, auth, groups, household, links, log, pages, summary
 
-    for module in (pages, auth, household, log, summary):
+    for module in (pages, auth, household, log, summary, groups, links):
         app.register_blueprint(module.bp)
+    app.register_blueprint(account_data.bp)
 
 
 ERROR_NAMES = {

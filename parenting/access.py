@@ -16,6 +16,16 @@ def current_household() -> Household:
     return household
 
 
+# The largest id SQL can hold; a bigger number from a URL or form would crash the driver.
+MAX_ID = 2**63 - 1
+
+
+def require_id(row_id: int) -> None:
+    """Answer 404 for an id no row can have, before it reaches the database."""
+    if not 0 < row_id <= MAX_ID:
+        abort(404)
+
+
 def children_query(household_id: int):
     """Return a select of the household's children, oldest first."""
     return select(Child).where(Child.household_id == household_id).order_by(Child.id)
@@ -23,6 +33,7 @@ def children_query(household_id: int):
 
 def get_child_or_404(child_id: int) -> Child:
     """Return a child of the current household, or 404."""
+    require_id(child_id)
     child = db.session.scalar(
         select(Child).where(Child.id == child_id, Child.household_id == current_household().id)
     )
@@ -33,6 +44,7 @@ def get_child_or_404(child_id: int) -> Child:
 
 def get_moment_or_404(moment_id: int) -> Moment:
     """Return a moment of the current household, or 404."""
+    require_id(moment_id)
     moment = db.session.scalar(
         select(Moment)
         .join(Child)
@@ -45,6 +57,7 @@ def get_moment_or_404(moment_id: int) -> Moment:
 
 def get_routine_or_404(routine_id: int) -> Routine:
     """Return a routine entry of the current household, or 404."""
+    require_id(routine_id)
     routine = db.session.scalar(
         select(Routine)
         .join(Child)
@@ -57,6 +70,7 @@ def get_routine_or_404(routine_id: int) -> Routine:
 
 def get_kind_or_404(kind_id: int) -> RoutineKind:
     """Return a routine kind of the current household, or 404."""
+    require_id(kind_id)
     kind = db.session.scalar(
         select(RoutineKind).where(
             RoutineKind.id == kind_id, RoutineKind.household_id == current_household().id
@@ -69,6 +83,7 @@ def get_kind_or_404(kind_id: int) -> RoutineKind:
 
 def get_checkin_or_404(checkin_id: int) -> CheckIn:
     """Return one of the current user's own check-ins, or 404."""
+    require_id(checkin_id)
     checkin = db.session.scalar(
         select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.user_id == current_user.id)
     )

@@ -131,10 +131,13 @@ def signup():
             )
             db.session.add(user)
             db.session.flush()
+            facilitator = form.role.data == "facilitator" and invite is None
+            user.is_facilitator = facilitator
             if invite is not None:
                 join_household(user, invite)
                 session.pop(INVITE_SESSION_KEY, None)
-            else:
+            elif not facilitator:
+                # A facilitator has no household unless they also care for a child.
                 create_household(user)
             db.session.commit()
             session.clear()
@@ -143,6 +146,9 @@ def signup():
             if invite is not None:
                 flash(f"Welcome! You've joined {invite.household.name}.", "success")
                 return redirect(url_for("log.home"))
+            if facilitator:
+                flash("Welcome to Tend. Create your first group.", "success")
+                return redirect(url_for("groups.index"))
             flash("Welcome to Tend. Add your child to start.", "success")
             return redirect(url_for("household.new_child"))
     return render_template("auth/signup.html", form=form, invite=invite)
@@ -185,7 +191,15 @@ def login():
 
 def safe_next(target: str | None) -> str:
     """Return a local path to go to after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"), and a newline
+    # can't go in a header at all, so any control character disqualifies the target.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return url_for("log.home")
 

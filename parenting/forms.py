@@ -1,10 +1,11 @@
 """One form per screen. Every field is validated on the server."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     EmailField,
     HiddenField,
@@ -53,7 +54,17 @@ class MultiCheckboxField(SelectMultipleField):
 class ChoiceField(RadioField):
     """Radio buttons whose unknown values get a plain-words message."""
 
+    def process_formdata(self, valuelist):
+        # A blank answer is no answer. Optional() clears pre_validate's error for blank input,
+        # so "  " would otherwise reach the view as a value (int("  ") fails there).
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
     def pre_validate(self, form):
+        if self.data is None and self.raw_data:
+            raise ValidationError("Choose from the options shown.")
         if self.data is not None and str(self.data) not in {str(v) for v, _l in self.choices}:
             raise ValidationError("Choose from the options shown.")
 
@@ -94,6 +105,12 @@ class SignupForm(FlaskForm):
     )
     timezone = StringField(
         "Time zone", default="UTC", validators=[DataRequired(), Length(max=64), valid_timezone]
+    )
+    role = ChoiceField(
+        "I'm here as",
+        choices=[("parent", "A parent or carer"), ("facilitator", "A group facilitator")],
+        default="parent",
+        validators=[Optional()],
     )
     submit = SubmitField("Create my account")
 
@@ -320,8 +337,9 @@ class CheckInForm(FlaskForm):
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
             return False
-        if not (self.feeling.data or self.energy.data or self.feel_text.data
-                or self.need_text.data):
+        # Spaces alone are not a line: they would be saved as an empty check-in.
+        if not (self.feeling.data or self.energy.data or (self.feel_text.data or "").strip()
+                or (self.need_text.data or "").strip()):
             self.feeling.errors.append(
                 "Pick a word, your energy, or write a line — any one will do."
             )
@@ -332,3 +350,88 @@ class CheckInForm(FlaskForm):
 class WeekReflectionForm(FlaskForm):
     answer = TextAreaField("Your reflection", validators=[DataRequired(), Length(max=NOTE_MAX)])
     submit = SubmitField("Save my reflection")
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Group name", validators=[DataRequired(), Length(max=80)])
+    start_date = DateField("First session", validators=[InputRequired("Enter the start date.")])
+    weeks = IntegerField(
+        "Number of weeks (optional)",
+        validators=[Optional(), NumberRange(min=1, max=104, message="Between 1 and 104 weeks.")],
+    )
+    submit = SubmitField("Save")
+
+    def validate_start_date(self, field):
+        if field.data and not date(2000, 1, 1) <= field.data <= date(2100, 1, 1):
+            raise ValidationError("Check the year of that date.")
+
+
+class JoinGroupForm(FlaskForm):
+    code = StringField("Invite code from your facilitator", validators=[DataRequired(),
+                                                                       Length(max=32)])
+    submit = SubmitField("Continue")
+
+
+class ShareWeekForm(FlaskForm):
+    include_notes = BooleanField("Include my notes on moments")
+    include_reflection = BooleanField("Include my reflection of the week")
+    submit = SubmitField("Share this week")
+
+
+class EveryWeekForm(FlaskForm):
+    share_every_week = BooleanField("Share every week automatically")
+    include_notes = BooleanField("Include my notes on moments")
+    include_reflection = BooleanField("Include my reflection of the week")
+    submit = SubmitField("Save")
+
+
+class FacilitatorNoteForm(FlaskForm):
+    text = TextAreaField("A short note back", validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField("Send note")
+
+
+class NeedLabelsForm(FlaskForm):
+    """Fields are added per need by the view (label_<need id>)."""
+
+    submit = SubmitField("Save labels")
+
+
+def need_label_field(default: str) -> StringField:
+    """Return an optional relabelling field for one need."""
+    return StringField(default, validators=[Optional(), Length(max=40)])
+
+
+class ShareLinkForm(FlaskForm):
+    first_week = SelectField("From the week of", validate_choice=True)
+    last_week = SelectField("To the week of", validate_choice=True)
+    days = IntegerField(
+        "Expires after (days)",
+        default=14,
+        validators=[
+            InputRequired("Enter how many days the link should work."),
+            NumberRange(min=1, max=90, message="Between 1 and 90 days."),
+        ],
+    )
+    label = StringField("Who is it for? (only you see this)", validators=[Optional(),
+                                                                        Length(max=80)])
+    include_notes = BooleanField("Include my notes on moments")
+    include_reflection = BooleanField("Include my reflection of the week")
+    password = PasswordField("Your password", validators=[Optional(), Length(max=MAX_PASSWORD)])
+    submit = SubmitField("Create link")
+
+    def validate_last_week(self, field):
+        if self.first_week.data and field.data and field.data < self.first_week.data:
+            raise ValidationError("The last week can't be before the first.")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understand = BooleanField(
+        "I understand this can't be undone",
+        validators=[DataRequired("Tick the box to say you understand.")],
+    )
+    submit = SubmitField("Delete my account")

@@ -209,10 +209,15 @@ def edit_routine_kind(kind_id: int):
     kind = get_kind_or_404(kind_id)
     form = RoutineKindForm(obj=kind)
     if form.validate_on_submit():
-        kind.label = form.label.data.strip()
-        db.session.commit()
-        flash("Renamed.", "success")
-        return redirect(url_for("household.routine_kinds"))
+        label = form.label.data.strip()
+        taken = {k.label.lower() for k in current_household().routine_kinds if k.id != kind.id}
+        if label.lower() in taken:
+            form.label.errors.append("You already have a routine with that name.")
+        else:
+            kind.label = label
+            db.session.commit()
+            flash("Renamed.", "success")
+            return redirect(url_for("household.routine_kinds"))
     return render_template("household/routine_kind_form.html", form=form, kind=kind)
 
 

@@ -76,7 +76,7 @@ def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
     if current_user.household is None:
-        abort(404)
+        return redirect(url_for("groups.index"))
     children = household_children()
     if not children:
         return redirect(url_for("household.new_child"))
@@ -494,6 +494,9 @@ def day(child_id: int, day: str):
     try:
         the_day = date.fromisoformat(day)
     except ValueError:
+        abort(404)
+    # Near year 1 or 9999 the day's neighbours and UTC bounds overflow; nothing is logged there.
+    if not date(1900, 1, 1) <= the_day <= date(9000, 1, 1):
         abort(404)
     tz = household_zone()
     start, end = day_bounds(the_day, tz)

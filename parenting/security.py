@@ -8,7 +8,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from sqlalchemy import delete, func, or_, select
 
 from .extensions import db
@@ -153,6 +153,21 @@ def set_security_headers(response):
     return response
 
 
+def refuse_unusable_input() -> None:
+    """Answer 400 to input no page can use, before it reaches a form or the database."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and (
+        # No page takes uploads, and forms read form fields: Flask-WTF would hand files and
+        # JSON numbers or lists to fields that expect text.
+        request.files or (request.is_json and not request.path.startswith("/api/"))
+    ):
+        abort(400)
+    # PostgreSQL text cannot hold NUL, and no one types it.
+    for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+        if "\x00" in key or "\x00" in value:
+            abort(400)
+
+
 def init_app(app: Flask) -> None:
-    """Register the response headers."""
+    """Register the input check and the response headers."""
+    app.before_request(refuse_unusable_input)
     app.after_request(set_security_headers)

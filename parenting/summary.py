@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 from . import charts, domain, metrics, prompts
 from .access import children_query, current_household, get_child_or_404
 from .extensions import db
-from .forms import WeekReflectionForm
+from .forms import ButtonForm, WeekReflectionForm
 from .models import (
     CheckIn,
     Child,
@@ -23,6 +23,7 @@ from .models import (
     WeekReflection,
     utcnow,
 )
+from .sharing import sharing_panel
 from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
@@ -62,7 +63,7 @@ def load_week(
     child: Child, first_day: date, caregivers: list[User], caregiver_id: int | None
 ) -> WeekFigures:
     """Fetch the rows of this week and last week in a handful of queries, then compute."""
-    household = current_household()
+    household = child.household
     tz = zone(household.timezone)
     prev_first = first_day - timedelta(days=7)
     start, _ = metrics.week_bounds(prev_first, tz)
@@ -208,20 +209,22 @@ def week(child_id: int, week: str):
         form=form,
         prompt=prompt,
         reflection=reflection,
+        sharing=sharing_panel(child, first_day),
+        button=ButtonForm(),
         **page_context(figures),
     )
 
 
-def page_context(f: WeekFigures) -> dict:
+def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> dict:
     """Turn figures into headline, sentences, charts and text equivalents for the page."""
     s = f.this
-    need_labels = domain.NEED_LABELS
+    need_labels = {**domain.NEED_LABELS, **(need_labels or {})}
     needs_sentence, needs_rows = charts.describe_needs(s.needs, need_labels)
     rhythm_sentence, rhythm_rows = charts.describe_rhythm(s.days, s.marks, f.planned,
                                                           f.kind_labels)
     speed_sentence, speed_rows = charts.describe_speed(s.speed, domain.HOW_SOON_LABELS)
-    today = local_today()
-    this_week_first = metrics.week_start_for(today, current_household().week_start)
+    today = local_today(zone(f.timezone))
+    this_week_first = metrics.week_start_for(today, f.child.household.week_start)
     prev_label = metrics.iso_week_label(f.first_day - timedelta(days=7))
     next_label = (
         metrics.iso_week_label(f.first_day + timedelta(days=7))
@@ -332,3 +335,45 @@ def summary_json(child_id: int):
 @bp.route("/help/weekly-summary")
 def help_page():
     return render_template("summary/help.html", hard_feelings=sorted(domain.HARD_FEELINGS))
+
+
+def shared_week_context(
+    child: Child,
+    first_day: date,
+    *,
+    need_labels: dict[str, str] | None,
+    include_notes: bool,
+    include_reflection: bool,
+) -> dict:
+    """Build a read-only summary of one week: figures, and notes or reflection only if ticked."""
+    figures = load_week(child, first_day, [], None)
+    context = {"f": figures, **page_context(figures, need_labels)}
+    labels = context["need_labels"]
+    context["notes"] = []
+    if include_notes:
+        tz = zone(child.household.timezone)
+        start, end = metrics.week_bounds(first_day, tz)
+        context["notes"] = [
+            (at.astimezone(tz), labels.get(need, need), note)
+            for at, need, note in db.session.execute(
+                select(Moment.occurred_at, Moment.need, Moment.note)
+                .where(
+                    Moment.child_id == child.id,
+                    Moment.occurred_at >= start,
+                    Moment.occurred_at < end,
+                    Moment.note != "",
+                )
+                .order_by(Moment.occurred_at)
+            )
+        ]
+    context["reflection_text"] = None
+    context["week_prompt"] = prompts.week_prompt(figures.label, child.id)
+    if include_reflection:
+        context["reflection_text"] = db.session.scalar(
+            select(WeekReflection.answer).where(
+                WeekReflection.child_id == child.id, WeekReflection.first_day == first_day
+            )
+        )
+    context["include_notes"] = include_notes
+    context["include_reflection"] = include_reflection
+    return context

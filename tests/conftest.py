@@ -2,14 +2,30 @@
 
 import html
 import re
-from datetime import UTC, datetime
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import func, select
 
-from parenting import create_app
+from parenting import create_app, security
 from parenting.extensions import db
-from parenting.models import Child, Household, Moment, Routine, RoutineKind, User
+from parenting.models import (
+    CheckIn,
+    Child,
+    Group,
+    Household,
+    Membership,
+    Moment,
+    PlannedTime,
+    Routine,
+    RoutineKind,
+    ShareLink,
+    User,
+)
+from parenting.prompts import load_prompts
 
 PASSWORD = "a quiet morning walk"
 # Cheap argon2id for speed in tests; a separate test checks the production parameters.
@@ -25,20 +41,54 @@ def pytest_configure(config):
     )
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
-            "WTF_CSRF_ENABLED": False,
-            "ARGON2_PARAMS": FAST_ARGON2,
-            "SERVER_NAME": "tend.test",
-        }
-    )
-    with app.app_context():
+class MemoryBytecodeCache(BytecodeCache):
+    """Keep compiled templates across the per-test apps; keys include the source's checksum."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = MemoryBytecodeCache()
+
+
+def test_config(database: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "WTF_CSRF_ENABLED": False,
+        "ARGON2_PARAMS": FAST_ARGON2,
+        "SERVER_NAME": "tend.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def empty_database(tmp_path_factory) -> Path:
+    """Create the schema once; every test starts from a copy (CREATE TABLE syncs to disk)."""
+    path = tmp_path_factory.mktemp("schema") / "empty.sqlite3"
+    schema_app = create_app(test_config(path))
+    with schema_app.app_context():
         db.create_all()
+        db.session.remove()
+        db.engine.dispose()  # closing the last connection folds the WAL into the file
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, empty_database):
+    database = tmp_path / "test.sqlite3"
+    shutil.copyfile(empty_database, database)
+    app = create_app(test_config(database))
+    # Each test gets a new app; compiling every template again for each one is most of a
+    # page test's time.
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     yield app
     with app.app_context():
         db.session.remove()
@@ -257,3 +307,57 @@ def rule_url(app, rule, known: dict) -> str:
             pytest.fail(f"{rule.rule}: no test value for <{name}>; add one for it")
         values[name] = known[name](rule) if callable(known[name]) else known[name]
     return app.url_map.bind("tend.test").build(rule.endpoint, values)
+
+
+@pytest.fixture
+def one_of_everything(app, make_moment, make_routine):
+    """Give a caregiver's household one row of every kind a URL can name.
+
+    Return the URL values by argument name, for walks over the URL map (isolation, junk).
+    A route with a new argument name fails those walks until a value is added here.
+    """
+
+    def make(user_id, child_id) -> dict:
+        at = datetime(2024, 7, 4, 12, 0, tzinfo=UTC)
+        rupture_prompt = next(p.id for p in load_prompts() if "rupture" in p.contexts)
+        moment = make_moment(child_id, user_id, occurred_at=at, rupture=True, note="private",
+                             prompt_id=rupture_prompt, prompt_answer="private")
+        routine = make_routine(child_id, user_id, key="bedtime", started_at=at)
+        special = make_routine(child_id, user_id, key="special_time", started_at=at,
+                               timer_ends_at=at + timedelta(minutes=5))
+        with app.app_context():
+            household_id = db.session.get(User, user_id).household_id
+            kind = RoutineKind(household_id=household_id, key="", label="Swimming", position=99)
+            db.session.add(kind)
+            db.session.flush()
+            kind.key = f"custom_{kind.id}"
+            db.session.add(PlannedTime(child_id=child_id, kind_id=kind.id, minute=17 * 60))
+            check_in = CheckIn(household_id=household_id, user_id=user_id, feeling="tired")
+            # The caregiver also runs a group and shares every week with it.
+            group = Group(facilitator_id=user_id, name="Tuesday group",
+                          start_date=date(2024, 7, 1), invite_code=f"C{kind.id:07d}")
+            membership = Membership(group=group, user_id=user_id, household_id=household_id,
+                                    share_every_week=True)
+            link = ShareLink(household_id=household_id, child_id=child_id,
+                             created_by_id=user_id,
+                             token_hash=security.token_hash(f"share-token-{kind.id}"),
+                             first_day=date(2024, 7, 1), last_first_day=date(2024, 7, 1),
+                             expires_at=datetime.now(UTC) + timedelta(days=14))
+            db.session.add_all([check_in, group, membership, link])
+            db.session.commit()
+            ids = {"kind_id": kind.id, "checkin_id": check_in.id, "check_in_id": check_in.id,
+                   "group_id": group.id, "membership_id": membership.id, "link_id": link.id,
+                   "code": group.invite_code}
+        return {
+            **ids,
+            "child_id": child_id,
+            "moment_id": moment,
+            # The special-time pages take only a timed special-time entry.
+            "routine_id": lambda rule: special if "special-time" in rule.rule else routine,
+            "day": "2024-07-04",
+            "week": "2024-W27",
+            "token": "not-a-real-token",
+            "filename": "css/tend.css",
+        }
+
+    return make

@@ -334,7 +334,9 @@ def test_hidden_kinds_have_no_planned_time_field(app, client, make_user, make_ch
 
     client.post(f"/routine-kinds/{bath}/toggle")
 
-    assert f'name="planned_{bath}"' not in flashed(client.get(url))
+    page = flashed(client.get(url))
+    assert f'name="planned_{kind_id(app, child, "nap")}"' in page
+    assert f'name="planned_{bath}"' not in page
 
 
 # Household settings

@@ -269,7 +269,9 @@ def test_a_rupture_repaired_straight_away_is_saved_with_how(app, client, family)
     assert set(moment.repair_ways) == {"hug", "said_sorry"}
     assert moment.repair_note == "We sat on the stairs"
     assert not moment.is_open_loop
-    assert "it went sideways" not in flashed(client.get("/"))
+    home = flashed(client.get("/"))
+    assert "What did Mo need?" in home
+    assert "it went sideways" not in home
 
 
 def test_a_rupture_not_yet_repaired_becomes_an_open_loop(app, client, family):
@@ -448,7 +450,9 @@ def test_an_open_loop_on_home_is_closed_by_we_reconnected_and_details_follow(
     assert response.status_code == 302
     assert location(response) == f"/moments/{moment}/repair"
     assert near_now(fetch(Moment, moment).repaired_at)
-    assert "it went sideways" not in flashed(client.get("/"))
+    home = flashed(client.get("/"))
+    assert "What did Mo need?" in home
+    assert "it went sideways" not in home
 
     response = client.post(f"/moments/{moment}/repair", data={
         "repair_ways": ["talked_it_over", "hug"], "repair_note": "We read a book together"})

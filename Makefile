@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := app.py
 
-.PHONY: run test demo lint migrate serve bench clean
+.PHONY: run test test-pg demo lint migrate serve bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The whole suite again on PostgreSQL (no lint): TEST_DATABASE_URL names a scratch database whose
+# tables the tests drop and migrate afresh. `bash scripts/ci-postgres.sh` starts one, prints its URL.
+test-pg: $(STAMP)
+	@test -n "$$TEST_DATABASE_URL" || { \
+		echo 'Set TEST_DATABASE_URL, e.g. TEST_DATABASE_URL=$$(bash scripts/ci-postgres.sh) make test-pg'; \
+		exit 2; }
+	$(BIN)/python -m pytest -rs
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -46,6 +54,12 @@ lint: $(STAMP)
 # Options go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rebuild --strict"`.
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+# Load test: 1,000 households served by gunicorn on 127.0.0.1, Locust for 2 minutes (50 users).
+# Options go through LOAD_ARGS, e.g. `make load LOAD_ARGS="--users 5 --duration 20s"` or
+# LOAD_ARGS="--database-url postgresql://tend@127.0.0.1:5433/tend --reset --strict".
+load: $(STAMP)
+	$(BIN)/python tools/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,17 +10,15 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Keep the loggers that already exist: migrations also run inside the app's process (tests, the
+# backup checks), and the default would silence every logger created before this line.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    # Flask-SQLAlchemy 3 (db.get_engine() is deprecated there, and warnings are errors in tests)
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -96,14 +94,39 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copying it and dropping the old one. With
+            # foreign keys on (as every app connection has them), that DROP TABLE first deletes
+            # the rows, firing ON DELETE CASCADE and SET NULL in the tables that point at it. The
+            # pragma only takes effect outside a transaction.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                # Never hand a connection without foreign keys back to the app's pool.
+                connection.invalidate()
+
+
+def check_foreign_keys(connection):
+    """Fail loudly if the migrations left rows pointing at rows that are gone."""
+    orphans = connection.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+    if orphans:
+        shown = '; '.join(f'{table} row {rowid} -> {parent}'
+                          for table, rowid, parent, _ in orphans[:5])
+        raise RuntimeError(
+            f'the migrations left {len(orphans)} rows with a broken foreign key: {shown}')
 
 
 if context.is_offline_mode():

@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import config, security
+from . import assets, config, security
 from .extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     register_extensions(app)
     security.init_app(app)
+    assets.init_app(app)
     register_blueprints(app)
     register_error_pages(app)
     register_commands(app)
@@ -85,9 +86,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account_data, auth, groups, household, links, log, pages, summary
+    from . import account_data, api, auth, groups, household, links, log, pages, summary
 
-    for module in (pages, auth, household, log, summary, groups, links):
+    for module in (pages, auth, household, log, summary, groups, links, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(account_data.bp)
 

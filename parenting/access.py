@@ -16,8 +16,9 @@ def current_household() -> Household:
     return household
 
 
-# The largest id SQL can hold; a bigger number from a URL or form would crash the driver.
-MAX_ID = 2**63 - 1
+# The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (SQLite's hold 64
+# bits). A bigger number from a URL or form would make the query fail ("integer out of range").
+MAX_ID = 2**31 - 1
 
 
 def require_id(row_id: int) -> None:
@@ -90,3 +91,39 @@ def get_checkin_or_404(checkin_id: int) -> CheckIn:
     if checkin is None:
         abort(404)
     return checkin
+
+
+def get_moment_by_uuid_or_404(moment_uuid: str) -> Moment:
+    """Return a moment of the current household by its client-made UUID, or 404."""
+    moment = db.session.scalar(
+        select(Moment)
+        .join(Child)
+        .where(Moment.uuid == moment_uuid, Child.household_id == current_household().id)
+    )
+    if moment is None:
+        abort(404)
+    return moment
+
+
+def get_routine_by_uuid_or_404(routine_uuid: str) -> Routine:
+    """Return a routine entry of the current household by its client-made UUID, or 404."""
+    routine = db.session.scalar(
+        select(Routine)
+        .join(Child)
+        .where(Routine.uuid == routine_uuid, Child.household_id == current_household().id)
+    )
+    if routine is None:
+        abort(404)
+    return routine
+
+
+def get_kind_by_key_or_404(key: str) -> RoutineKind:
+    """Return a routine kind of the current household by its key, or 404."""
+    kind = db.session.scalar(
+        select(RoutineKind).where(
+            RoutineKind.key == key, RoutineKind.household_id == current_household().id
+        )
+    )
+    if kind is None:
+        abort(404)
+    return kind

@@ -427,13 +427,13 @@ def delete_account():
             return page, 429, {"Retry-After": str(wait)}
         if not security.check_password(current_user.password_hash, form.password.data):
             security.record_login_failure(email, ip)
-            log.info("account delete refused: wrong password user_id=%s ip=%s", current_user.id, ip)
+            security.log_event("account_delete_refused", current_user.id)
             form.password.errors.append("That password isn't right. Nothing was deleted.")
             return render_delete_page(form, others)
         user_id = current_user.id
         household_deleted = erase_account(current_user)
         db.session.commit()
-        log.info("account deleted user_id=%s household_deleted=%s", user_id, household_deleted)
+        security.log_event("account_deleted", user_id, household_deleted=household_deleted)
         session.clear()
         logout_user()
         flash("Your account is deleted. Thank you for the care you gave — go gently.", "success")

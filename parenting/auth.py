@@ -1,11 +1,11 @@
 """Sign up, log in and out, account settings, and joining a household by invite."""
 
-import logging
 from datetime import timedelta
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -16,16 +16,26 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from . import domain, security
 from .extensions import db, login_manager
-from .forms import AccountForm, ButtonForm, LoginForm, SignupForm
+from .forms import (
+    AccountForm,
+    ButtonForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    LoginForm,
+    SignupForm,
+)
 from .models import Child, Household, Invite, RoutineKind, User, utcnow
 
 bp = Blueprint("auth", __name__)
-log = logging.getLogger("tend.auth")
 
 INVITE_SESSION_KEY = "invite_token"
+REMEMBER_DAYS = 30
+TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and try again."
+EMAIL_TAKEN = "We couldn't create an account with that email. If it is yours, log in instead."
 
 
 @login_manager.user_loader
@@ -116,12 +126,21 @@ def signup():
     invite = pending_invite()
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
+        ip = security.client_ip()
+        wait = security.throttle_wait(None, ip)
+        if wait:
+            security.log_event("signup_throttled")
+            form.email.errors.append(TOO_MANY_TRIES)
+            page = render_template("auth/signup.html", form=form, invite=invite)
+            return page, 429, {"Retry-After": str(wait)}
         if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-            # The same words as success would reveal nothing, but a parent needs to know
-            # what to do next; this message does not say whose account it is.
-            form.email.errors.append(
-                "We couldn't create an account with that email. If it is yours, log in instead."
-            )
+            # Without sending email, sign-up cannot hide that an address has an account: a
+            # parent needs to know what to do next. The message does not say whose account it
+            # is, and each such answer counts against the address like a failed login, so
+            # nobody can test a list of emails.
+            security.record_login_failure("", ip)
+            security.log_event("signup_refused")
+            form.email.errors.append(EMAIL_TAKEN)
         else:
             user = User(
                 email=email,
@@ -142,7 +161,7 @@ def signup():
             db.session.commit()
             session.clear()
             login_user(user, remember=False)
-            log.info("signup user_id=%s ip=%s", user.id, security.client_ip())
+            security.log_event("signup", user.id)
             if invite is not None:
                 flash(f"Welcome! You've joined {invite.household.name}.", "success")
                 return redirect(url_for("log.home"))
@@ -164,13 +183,14 @@ def login():
         ip = security.client_ip()
         wait = security.throttle_wait(email, ip)
         if wait:
-            log.warning("login throttled ip=%s", ip)
+            security.log_event("login_throttled")
             response = render_template("auth/login.html", form=form, throttled=True)
             return response, 429, {"Retry-After": str(wait)}
         user = db.session.scalar(select(User).where(User.email == email))
-        if user is None or not security.check_password(user.password_hash, form.password.data):
+        stored = user.password_hash if user is not None else None
+        if not security.check_login(stored, form.password.data):
             security.record_login_failure(email, ip)
-            log.info("login failed ip=%s", ip)
+            security.log_event("login_failed", user.id if user is not None else None)
             form.password.errors.append("That email and password don't match. Try again.")
             return render_template("auth/login.html", form=form), 200
         if security.needs_rehash(user.password_hash):
@@ -180,8 +200,8 @@ def login():
         invite_token = session.get(INVITE_SESSION_KEY)
         # A fresh session id at login: nothing from before carries over but the invite.
         session.clear()
-        login_user(user, remember=form.remember.data, duration=timedelta(days=30))
-        log.info("login user_id=%s ip=%s", user.id, ip)
+        login_user(user, remember=form.remember.data, duration=timedelta(days=REMEMBER_DAYS))
+        security.log_event("login", user.id)
         if invite_token:
             session[INVITE_SESSION_KEY] = invite_token
             return redirect(url_for("auth.accept_invite"))
@@ -213,7 +233,7 @@ def logout():
         # Bumping the version kills every copy of this session and remember cookie.
         current_user.session_version += 1
         db.session.commit()
-        log.info("logout user_id=%s ip=%s", current_user.id, security.client_ip())
+        security.log_event("logout", current_user.id)
     logout_user()
     session.clear()
     flash("You're logged out. See you soon.", "info")
@@ -269,3 +289,96 @@ def accept_invite():
         flash(f"You've joined {invite.household.name}.", "success")
         return redirect(url_for("log.home"))
     return render_template("auth/accept_invite.html", invite=invite, form=form)
+
+
+def renew_login(user: User) -> None:
+    """Log this browser in again with a fresh session after the session version changed."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    session.clear()
+    login_user(user, remember=remembered, duration=timedelta(days=REMEMBER_DAYS))
+
+
+def throttled_page(template: str, wait: int, **context):
+    return render_template(template, **context), 429, {"Retry-After": str(wait)}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(email=current_user.email)
+    if form.validate_on_submit():
+        ok, wait = security.recheck_password(current_user, form.current_password.data)
+        if wait:
+            form.current_password.errors.append(TOO_MANY_TRIES)
+            return throttled_page("auth/change_password.html", wait, form=form)
+        if not ok:
+            form.current_password.errors.append("That isn't your current password.")
+            return render_template("auth/change_password.html", form=form)
+        user = current_user._get_current_object()
+        user.password_hash = security.hash_password(form.new_password.data)
+        # Every other session and remember cookie dies with the old version; this one renews.
+        user.session_version += 1
+        db.session.commit()
+        renew_login(user)
+        security.log_event("password_changed", user.id)
+        flash("Your password is changed. Any other phone or computer is logged out.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        ok, wait = security.recheck_password(current_user, form.password.data)
+        if wait:
+            form.password.errors.append(TOO_MANY_TRIES)
+            return throttled_page("auth/change_email.html", wait, form=form)
+        if not ok:
+            form.password.errors.append("That password isn't right.")
+            return render_template("auth/change_email.html", form=form)
+        email = normalise_email(form.email.data)
+        if email == current_user.email:
+            form.email.errors.append("That is already your email.")
+            return render_template("auth/change_email.html", form=form)
+        taken = db.session.scalar(select(User.id).where(User.email == email)) is not None
+        if not taken:
+            current_user.email = email
+            try:
+                db.session.commit()
+            except IntegrityError:
+                # Someone took it between the check and the write.
+                db.session.rollback()
+                taken = True
+        if taken:
+            # Only someone who knows this account's password gets this far; the words still
+            # do not say whose the other account is.
+            form.email.errors.append(
+                "That email can't be used for this account. If you have another Tend account "
+                "with it, delete that one first."
+            )
+            return render_template("auth/change_email.html", form=form)
+        security.log_event("email_changed", current_user.id)
+        flash("Your email is changed. Log in with the new one from now on.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user_id = current_user.id
+    # The session version is in every session and remember cookie: all of them die at once.
+    current_user.session_version += 1
+    db.session.commit()
+    security.log_event("logout_everywhere", user_id)
+    logout_user()
+    session.clear()
+    flash("You're logged out on every phone and computer, this one too.", "info")
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

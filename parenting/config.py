@@ -11,6 +11,11 @@ def database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return "sqlite:///" + os.path.join(instance_path, "tend.sqlite3")
+    return with_driver(url)
+
+
+def with_driver(url: str) -> str:
+    """Name psycopg 3 in a PostgreSQL URL; leave any other URL as it is."""
     # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):

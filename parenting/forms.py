@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    Field,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -36,6 +37,7 @@ from .timefmt import known_timezones
 
 NOTE_MAX = 5000
 FUTURE_SLACK = timedelta(minutes=5)
+REPAIR_BEFORE_MOMENT = "Reconnecting can't come before the moment itself."
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -80,11 +82,11 @@ def valid_timezone(form, field):
 
 
 def not_in_future(form, field):
-    """Refuse a local time more than five minutes ahead of now."""
+    """Refuse a time more than five minutes ahead of now (a naive time is the form's local)."""
     if field.data is None:
         return
-    tz = form.tz
-    if field.data.replace(tzinfo=tz) > datetime.now(UTC) + FUTURE_SLACK:
+    when = field.data if field.data.tzinfo else field.data.replace(tzinfo=form.tz)
+    if when > datetime.now(UTC) + FUTURE_SLACK:
         raise ValidationError("That time is in the future. Pick a time up to now.")
 
 
@@ -249,7 +251,7 @@ class MomentForm(FlaskForm):
         if field.data is None or self.at.data is None or self.when.data != "at":
             return
         if field.data < self.at.data:
-            raise ValidationError("Reconnecting can't come before the moment itself.")
+            raise ValidationError(REPAIR_BEFORE_MOMENT)
 
 
 class PromptAnswerForm(FlaskForm):
@@ -295,6 +297,77 @@ class RoutineForm(FlaskForm):
     def validate_ended_at(self, field):
         if field.data and self.started_at.data and field.data < self.started_at.data:
             raise ValidationError("The end can't be before the start.")
+
+
+class IsoDateTimeField(Field):
+    """An exact time as ISO 8601 text with its UTC offset, read as aware UTC."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        try:
+            when = datetime.fromisoformat(valuelist[0])
+        except ValueError:
+            raise ValueError(
+                "Give the time as ISO 8601 with its offset, like 2024-07-04T18:30:00+01:00."
+            ) from None
+        if when.tzinfo is None:
+            raise ValueError("Give the time with its offset from UTC, like +01:00 or Z.")
+        try:
+            self.data = when.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("That date is out of range. Check the year.") from None
+
+
+class MomentEntryForm(MomentForm):
+    """The moment form as the JSON API fills it: exact times instead of the shortcuts.
+
+    The child is not a field: the API looks it up first, so another household's child is a 404.
+    """
+
+    class Meta:
+        # The API is CSRF-exempt and checks the request's origin instead (see api.py).
+        csrf = False
+
+    child_id = None
+    when = None
+    at = None
+    repaired = None
+    submit = None
+    occurred_at = IsoDateTimeField(
+        validators=[InputRequired("Give the moment's time."), not_in_future, reasonable_past]
+    )
+    repaired_at = IsoDateTimeField(validators=[Optional(), not_in_future, reasonable_past])
+
+    def validate_repaired_at(self, field):
+        if field.data is None:
+            return
+        if not self.rupture.data:
+            raise ValidationError("Only a moment that went sideways (rupture) can be reconnected.")
+        if self.occurred_at.data is not None and field.data < self.occurred_at.data:
+            raise ValidationError(REPAIR_BEFORE_MOMENT)
+
+    def validate_repair_ways(self, field):
+        # raw_data, not errors: repaired_at is declared later, so it is validated later.
+        if field.data and not any(self.repaired_at.raw_data or []):
+            raise ValidationError("Give repaired_at, the time you reconnected, with these.")
+
+    def validate_repair_note(self, field):
+        self.validate_repair_ways(field)
+
+
+class RoutineEntryForm(RoutineForm):
+    """The routine form as the JSON API fills it: exact times with their offsets."""
+
+    class Meta:
+        csrf = False
+
+    started_at = IsoDateTimeField(
+        validators=[InputRequired("Enter when it started."), not_in_future, reasonable_past]
+    )
+    ended_at = IsoDateTimeField(validators=[Optional(), not_in_future, reasonable_past])
+    submit = None
 
 
 class SpecialTimeStartForm(FlaskForm):
@@ -435,3 +508,46 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired("Tick the box to say you understand.")],
     )
     submit = SubmitField("Delete my account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Your current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired("Enter a new password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change my password")
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def validate_new_password(self, field):
+        problem = password_problem(field.data or "", email=self.email)
+        if problem:
+            raise ValidationError(problem)
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email",
+        # Phone keyboards add a space after a suggested address.
+        filters=[strip_text],
+        validators=[DataRequired("Enter the new email."), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Change my email")

@@ -247,6 +247,9 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
         child, first_day, need_labels=group.need_labels,
         include_notes=include_notes, include_reflection=include_reflection,
     )
+    if share_settings(membership, child.id, first_day - timedelta(days=7)) is None:
+        # "Since last week" would give away the figures of a week that isn't shared.
+        context["changes"] = []
     notes = db.session.scalars(
         select(FacilitatorNote).where(
             FacilitatorNote.membership_id == membership.id,
@@ -276,6 +279,7 @@ def group_week(group_id: int, week: str):
     totals = {"needs": dict.fromkeys([n.id for n in domain.ALL_NEEDS], 0), "ruptures": 0,
               "repaired": 0, "special_time_days": 0}
     families = []
+    sharing_members = set()
     for m in memberships:
         for child in db.session.scalars(children_query(m.household_id)):
             child_first = metrics.week_start_for(first_day, child.household.week_start)
@@ -288,10 +292,13 @@ def group_week(group_id: int, week: str):
             totals["repaired"] += s.repaired
             totals["special_time_days"] += s.special_time_days
             families.append((m.user.display_name, child.nickname, s))
+            sharing_members.add(m.id)
     labels = {**domain.NEED_LABELS, **(group.need_labels or {})}
     return render_template(
         "groups/week.html", group=group, first_day=first_day, totals=totals,
-        families=families if len(families) >= MIN_FOR_BREAKDOWN else [],
+        # Count families, not children: two families sharing three children's weeks must not
+        # be picked apart.
+        families=families if len(sharing_members) >= MIN_FOR_BREAKDOWN else [],
         shared_count=len(families), labels=labels, needs=domain.ALL_NEEDS,
         min_for_breakdown=MIN_FOR_BREAKDOWN,
         prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),

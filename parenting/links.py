@@ -66,10 +66,19 @@ def new_link(child_id: int):
         form.first_week.data = form.last_week.data = form.first_week.choices[0][0]
     fresh = login_fresh()
     if form.validate_on_submit():
-        # A remembered session is not enough to hand out a child's data: ask again.
-        if not fresh and not security.check_password(
-            current_user.password_hash, form.password.data or ""
-        ):
+        # A remembered session is not enough to hand out a child's data: ask again, and count
+        # wrong answers like failed logins, so a stolen cookie cannot guess the password.
+        ok, wait = (True, 0) if fresh else security.recheck_password(
+            current_user, form.password.data
+        )
+        if wait:
+            form.password.errors.append(
+                "Too many tries in a short time. Please wait a few minutes and try again."
+            )
+            page = render_template("links/new.html", form=form, child=child, fresh=fresh,
+                                   max_days=MAX_DAYS)
+            return page, 429, {"Retry-After": str(wait)}
+        if not ok:
             form.password.errors.append("Enter your password to create a link.")
         else:
             token = security.new_token()
@@ -201,7 +210,8 @@ def shared_week(week: str | None = None):
     if week is not None:
         by_label = {metrics.iso_week_label(d): d for d in weeks}
         if week not in by_label:
-            abort(404)
+            # The share page's own "not available", never the app's error page with its links.
+            return gone()
         first_day = by_label[week]
     db.session.add(ShareView(link_id=link.id, device=coarse_device(request.user_agent.string)))
     db.session.commit()
@@ -211,6 +221,9 @@ def shared_week(week: str | None = None):
         link.child, first_day, need_labels=None,
         include_notes=link.include_notes, include_reflection=link.include_reflection,
     )
+    if index == 0:
+        # The week before the link's first is not shared: "since last week" would show it.
+        context["changes"] = []
 
     def week_url(i: int) -> str | None:
         if 0 <= i < len(weeks):

@@ -2,7 +2,9 @@
 
 import functools
 import hashlib
+import logging
 import secrets
+import time
 from datetime import timedelta
 from importlib import resources
 
@@ -18,6 +20,8 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 THROTTLE_LIMIT = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
+
+audit_log = logging.getLogger("tend.auth")
 
 
 @functools.cache
@@ -42,6 +46,21 @@ def check_password(stored: str, password: str) -> bool:
         return hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _decoy_hash(hasher_: PasswordHasher) -> str:
+    return hasher_.hash(secrets.token_urlsafe(16))
+
+
+def check_login(stored: str | None, password: str) -> bool:
+    """Check a password for a login; with no account, take as long and return False."""
+    if stored is None:
+        # Verifying against a decoy costs the same as a real account: the time taken does
+        # not tell whether an email has one.
+        check_password(_decoy_hash(hasher()), password)
+        return False
+    return check_password(stored, password)
 
 
 def needs_rehash(stored: str) -> bool:
@@ -88,16 +107,22 @@ def client_ip() -> str:
     return (request.remote_addr or "unknown")[:64]
 
 
-def throttle_wait(email: str, ip: str) -> int:
-    """Return seconds to wait before another login try, or 0 when one is allowed."""
+def throttle_wait(email: str | None, ip: str) -> int:
+    """Return seconds to wait before another login try, or 0 when one is allowed.
+
+    With no email, only the address's failures count (sign-up has no account to count by).
+    """
     now = utcnow()
     since = now - THROTTLE_WINDOW
+    whose = LoginFailure.ip == ip if email is None else or_(
+        LoginFailure.email == email, LoginFailure.ip == ip
+    )
     rows = db.session.execute(
         select(LoginFailure.email, LoginFailure.ip, func.min(LoginFailure.at), func.count())
-        .where(LoginFailure.at > since, or_(LoginFailure.email == email, LoginFailure.ip == ip))
+        .where(LoginFailure.at > since, whose)
         .group_by(LoginFailure.email, LoginFailure.ip)
     ).all()
-    by_email = [(at, n) for e, _ip, at, n in rows if e == email]
+    by_email = [(at, n) for e, _ip, at, n in rows if email is not None and e == email]
     by_ip = [(at, n) for _e, i, at, n in rows if i == ip]
     wait = 0
     for group in (by_email, by_ip):
@@ -117,6 +142,44 @@ def record_login_failure(email: str, ip: str) -> None:
 def clear_login_failures(email: str) -> None:
     """Forget an account's failures after a successful login."""
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def recheck_password(user, password: str) -> tuple[bool, int]:
+    """Check a signed-in user's password again, throttled like a login.
+
+    Return (whether it matched, seconds to wait); a throttled try is not checked at all.
+    """
+    ip = client_ip()
+    wait = throttle_wait(user.email, ip)
+    if wait:
+        log_event("reauth_throttled", user.id)
+        return False, wait
+    if check_password(user.password_hash, password or ""):
+        return True, 0
+    record_login_failure(user.email, ip)
+    log_event("reauth_failed", user.id)
+    return False, 0
+
+
+def loggable(value: object) -> str:
+    """Return text safe for one log line: line breaks and other control characters escaped."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def log_event(event: str, user_id: int | None = None, **details: object) -> None:
+    """Log an auth event: who, when (UTC) and from where; never a password, email or token."""
+    extra = "".join(f" {key}={loggable(value)}" for key, value in details.items())
+    audit_log.info(
+        "auth event=%s user_id=%s ip=%s at=%s%s",
+        event,
+        user_id if user_id is not None else "unknown",
+        loggable(client_ip()),
+        utcnow().isoformat(timespec="seconds"),
+        extra,
+    )
 
 
 CSP = "; ".join(
@@ -167,7 +230,27 @@ def refuse_unusable_input() -> None:
             abort(400)
 
 
+def configure_logging() -> None:
+    """Send the app's INFO records (auth events) to stderr with UTC times, unless configured.
+
+    Without this, Python drops INFO records: nothing would record a login under gunicorn.
+    """
+    logger = logging.getLogger("tend")
+    if logger.handlers or logging.getLogger().handlers:
+        return
+    formatter = logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%SZ"
+    )
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def init_app(app: Flask) -> None:
-    """Register the input check and the response headers."""
+    """Register the input check and the response headers, and make auth events logged."""
     app.before_request(refuse_unusable_input)
     app.after_request(set_security_headers)
+    if not app.testing:
+        configure_logging()

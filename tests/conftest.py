@@ -1,16 +1,22 @@
 """Fixtures: an app on a fresh database per test, clients, and factories that return ids."""
 
 import html
+import logging
+import os
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import flask_migrate
 import pytest
 from jinja2 import BytecodeCache
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from parenting import create_app, security
+from parenting.config import with_driver
 from parenting.extensions import db
 from parenting.models import (
     CheckIn,
@@ -32,7 +38,27 @@ PASSWORD = "a quiet morning walk"
 FAST_ARGON2 = (1, 8, 1)
 
 
+def postgres_test_url() -> str | None:
+    """Return TEST_DATABASE_URL with psycopg named in it, or None to test on SQLite."""
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    return with_driver(url) if url else None
+
+
+# With TEST_DATABASE_URL naming a scratch PostgreSQL database, the `app` fixture runs there instead
+# of on SQLite: every table in it is dropped and migrated afresh once, then emptied after each test.
+POSTGRES_URL = postgres_test_url()
+
+
 def pytest_configure(config):
+    if POSTGRES_URL is not None:
+        url = make_url(POSTGRES_URL)
+        if url.get_backend_name() != "postgresql":
+            raise pytest.UsageError("TEST_DATABASE_URL must be a postgresql:// URL")
+        if "test" not in (url.database or ""):
+            raise pytest.UsageError(
+                "TEST_DATABASE_URL must name a database with 'test' in its name: "
+                "the tests drop every table in it"
+            )
     # WTForms 3.3 deprecates (value, label) tuple choices ahead of 3.4; the forms and the chip
     # templates still use them, so ignore exactly this warning until they move to SelectChoice.
     config.addinivalue_line(
@@ -58,11 +84,21 @@ class MemoryBytecodeCache(BytecodeCache):
 TEMPLATE_CACHE = MemoryBytecodeCache()
 
 
+def pytest_report_header(config):
+    if POSTGRES_URL is None:
+        return "database: SQLite (set TEST_DATABASE_URL to run on PostgreSQL)"
+    return "database: " + make_url(POSTGRES_URL).render_as_string(hide_password=True)
+
+
 def test_config(database: Path) -> dict:
+    return database_config(f"sqlite:///{database}")
+
+
+def database_config(uri: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_DATABASE_URI": uri,
         "WTF_CSRF_ENABLED": False,
         "ARGON2_PARAMS": FAST_ARGON2,
         "SERVER_NAME": "tend.test",
@@ -82,7 +118,14 @@ def empty_database(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path, empty_database):
+def app(request):
+    """The app on an empty database: PostgreSQL if TEST_DATABASE_URL is set, else SQLite."""
+    return request.getfixturevalue("postgres_app" if POSTGRES_URL else "sqlite_app")
+
+
+@pytest.fixture
+def sqlite_app(tmp_path, empty_database):
+    """The app on a copy of the empty SQLite schema, in the PostgreSQL run too."""
     database = tmp_path / "test.sqlite3"
     shutil.copyfile(empty_database, database)
     app = create_app(test_config(database))
@@ -93,6 +136,76 @@ def app(tmp_path, empty_database):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@contextmanager
+def logging_kept():
+    """Put back the root logger that the migrations' env.py configures from alembic.ini."""
+    root = logging.getLogger()
+    level, handlers = root.level, root.handlers[:]
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+        root.handlers[:] = handlers
+
+
+def migrate(app, revision="head", down=False):
+    """Run the migrations on an app's database, as `flask db upgrade` (or downgrade) would."""
+    with app.app_context(), logging_kept():
+        if down:
+            flask_migrate.downgrade(revision=revision)
+        else:
+            flask_migrate.upgrade(revision=revision)
+        db.session.remove()
+
+
+def drop_all_tables(engine) -> None:
+    """Drop every table in the database's current schema, whatever made it."""
+    with engine.begin() as connection:
+        names = inspect(connection).get_table_names()
+        if names:
+            quoted = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+            connection.execute(text(f"DROP TABLE IF EXISTS {quoted} CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """Migrate the PostgreSQL test database from empty, once; yield what empties its tables."""
+    if POSTGRES_URL is None:
+        pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL test database")
+    schema_app = create_app(database_config(POSTGRES_URL))
+    with schema_app.app_context():
+        drop_all_tables(db.engine)
+    # The migrations, not create_all: they are what a real deployment runs.
+    migrate(schema_app)
+    with schema_app.app_context():
+        db.engine.dispose()
+    engine = create_engine(POSTGRES_URL, pool_size=1)
+    with engine.connect() as connection:
+        preparer = connection.dialect.identifier_preparer
+        tables = [preparer.quote(name) for name in inspect(connection).get_table_names()
+                  if name != "alembic_version"]
+    # One statement for every table: far cheaper than building the schema again per test.
+    empty = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    yield engine, empty
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_app(postgres_schema):
+    """The app on the migrated PostgreSQL test database, emptied again after the test."""
+    engine, empty = postgres_schema
+    app = create_app(database_config(POSTGRES_URL))
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with engine.begin() as connection:
+        # A connection the test left open in a transaction would block TRUNCATE: fail, not hang.
+        connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+        connection.execute(empty)
 
 
 @pytest.fixture
@@ -347,7 +460,9 @@ def one_of_everything(app, make_moment, make_routine):
             db.session.commit()
             ids = {"kind_id": kind.id, "checkin_id": check_in.id, "check_in_id": check_in.id,
                    "group_id": group.id, "membership_id": membership.id, "link_id": link.id,
-                   "code": group.invite_code}
+                   "code": group.invite_code,
+                   "moment_uuid": db.session.get(Moment, moment).uuid,
+                   "routine_uuid": db.session.get(Routine, routine).uuid}
         return {
             **ids,
             "child_id": child_id,
@@ -361,3 +476,50 @@ def one_of_everything(app, make_moment, make_routine):
         }
 
     return make
+
+
+def load_hypothesis_profile() -> None:
+    """Run the same examples every time unless HYPOTHESIS_PROFILE=explore: CI is reproducible.
+
+    Neither profile keeps an example database in the working tree.
+    """
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+    settings.register_profile("explore", database=None, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+load_hypothesis_profile()
+
+PROD_SECRET_KEY = "not-the-dev-key-but-long-enough-for-production-checks"
+
+
+@pytest.fixture
+def prod_like(app):
+    """Return a factory for an app with production settings, on `app`'s database.
+
+    CSRF on, the real argon2 parameters, TESTING off (errors render pages, as in production)
+    and HTTPS. Set environment variables such as SECURE_COOKIES before calling it.
+    """
+    made = []
+
+    def make(**overrides):
+        other = create_app(
+            {
+                "SECRET_KEY": PROD_SECRET_KEY,
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "SERVER_NAME": app.config["SERVER_NAME"],
+                "PREFERRED_URL_SCHEME": "https",
+                **overrides,
+            }
+        )
+        other.jinja_env.bytecode_cache = TEMPLATE_CACHE
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -28,6 +28,12 @@ OLDER_REVISION = "a79966f9c6ed"
 WRITER_NOTE = "written while the backup ran"
 
 
+@pytest.fixture
+def app(sqlite_app):
+    """These tests copy and check SQLite files, so they use SQLite in the PostgreSQL run too."""
+    return sqlite_app
+
+
 def stamp(app, revision=None):
     """Record a migration revision (the head by default), as `flask db upgrade` would."""
     with app.app_context():
@@ -337,26 +343,13 @@ def postgres_skip_reason() -> str | None:
     return None
 
 
-def drop_postgres_tables(app):
-    # CASCADE, because drop_all cannot drop the unnamed use_alter key from user to child.
-    with app.app_context():
-        db.session.remove()
-        for name in [t.name for t in reversed(db.metadata.sorted_tables)] + ["alembic_version"]:
-            db.session.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
-        db.session.commit()
-
-
 @pytest.fixture
-def postgres_app(make_app):
+def postgres_app(postgres_app):
+    """The suite's PostgreSQL app (migrated, emptied after the test), if pg_dump is here too."""
     reason = postgres_skip_reason()
     if reason:
         pytest.skip(reason)
-    app = make_app(os.environ["TEST_DATABASE_URL"], create_tables=False)
-    drop_postgres_tables(app)
-    with app.app_context():
-        db.create_all()
-    yield app
-    drop_postgres_tables(app)
+    return postgres_app
 
 
 def postgres_rows(app) -> dict[str, list[tuple]]:

@@ -28,6 +28,12 @@ PUBLIC_RULES = {
     "/s/<token>",
     "/s/",
     "/s/weeks/<week>",
+    # The API's OpenAPI description: the same for everyone.
+    "/api/v1/openapi.json",
+    # Installing the app and the offline fallback: no family data in any of them.
+    "/manifest.webmanifest",
+    "/sw.js",
+    "/offline",
 }
 
 

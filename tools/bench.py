@@ -26,8 +26,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from parenting import create_app, domain, metrics, prompts, security
@@ -57,6 +58,7 @@ ORDINARY_HOUSEHOLDS = 1000
 ORDINARY_DAYS = 28
 ORDINARY_MOMENTS_PER_DAY = 3
 ORDINARY_ROUTINES = ("wake_up", "meal", "bedtime")
+ORDINARY_EMAIL = "parent{:04d}@bench.test"  # numbered from 1
 ORDINARY_ZONES = (
     "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
     "Australia/Sydney", "Asia/Tokyo", "UTC",
@@ -126,6 +128,9 @@ class Generator:
 
     rng: random.Random
     password_hash: str
+    # When set, every ordinary household's four weeks end on this day instead of falling
+    # somewhere in 2025 (`make load` wants "today" and "this week" to hold something).
+    ordinary_until: date | None = None
     rows: Rows = field(default_factory=Rows)
     next_id: dict[type, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -263,11 +268,13 @@ def add_ordinary(gen: Generator, number: int) -> None:
     zone_name = rng.choice(ORDINARY_ZONES)
     tz = ZoneInfo(zone_name)
     first = HEAVY_FIRST_DAY + timedelta(days=rng.randint(0, HEAVY_DAYS - ORDINARY_DAYS))
+    if gen.ordinary_until is not None:
+        first = gen.ordinary_until - timedelta(days=ORDINARY_DAYS - 1)
     joined = local(first, 8 * 60, tz) - timedelta(days=1)
     household_id, kinds = gen.household(f"Household {number}", zone_name, joined)
     child_id = gen.child(household_id, f"Kid {number}", rng.choice(domain.CHILD_COLOURS).id,
                          joined)
-    user_id = gen.user(household_id, f"parent{number:04d}@bench.test", f"Parent {number}",
+    user_id = gen.user(household_id, ordinary_email(number), f"Parent {number}",
                        zone_name, child_id, joined)
     if rng.random() < 0.5:
         gen.planned(child_id, kinds, {"wake_up": 7 * 60, "bedtime": 19 * 60 + 30})
@@ -385,21 +392,17 @@ def cache_key() -> str:
     return hashlib.sha256("\n".join([spec, *ddl]).encode()).hexdigest()[:12]
 
 
-def build(db_path: Path) -> dict:
-    """Build the bench database at db_path; return what the timing step needs and counts."""
-    started = clock.perf_counter()
-    app = create_app(bench_config(db_path))
-    with app.app_context():
-        db.create_all()
-        password_hash = security.hash_password(PASSWORD)
-    gen = Generator(random.Random(SEED), password_hash)
+def generate(password_hash: str, *, ordinary_until: date | None = None) -> tuple[Generator, dict]:
+    """Make up the 1,000 ordinary households and the heavy one, every caregiver with
+    password_hash; return the rows and what the timing step needs (the heavy caregiver's email,
+    child and week)."""
+    gen = Generator(random.Random(SEED), password_hash, ordinary_until=ordinary_until)
     # Spread the heavy household into the middle of the ids, like any other family.
     for number in range(1, ORDINARY_HOUSEHOLDS // 2 + 1):
         add_ordinary(gen, number)
     target = add_heavy(gen)
     for number in range(ORDINARY_HOUSEHOLDS // 2 + 1, ORDINARY_HOUSEHOLDS + 1):
         add_ordinary(gen, number)
-    generated = clock.perf_counter() - started
     # A real database numbers entries in the order they were written, across households, so
     # one family's week is spread among everyone else's rows rather than packed together.
     for model, key in ((Moment, "created_at"), (Routine, "created_at"), (CheckIn, "at")):
@@ -407,15 +410,53 @@ def build(db_path: Path) -> dict:
         rows.sort(key=lambda row, key=key: row[key])
         for row_id, row in enumerate(rows, start=1):
             row["id"] = row_id
-    with app.app_context(), db.engine.begin() as conn:
-        for table in db.metadata.sorted_tables:
-            model = next((m for m in gen.rows.tables if m.__table__ is table), None)
-            rows = gen.rows.tables.get(model, [])
-            for i in range(0, len(rows), BATCH):
-                conn.execute(insert(table), rows[i:i + BATCH])
+    return gen, target
+
+
+def ordinary_email(number: int) -> str:
+    """Return the email of ordinary household number's caregiver (1-based)."""
+    return ORDINARY_EMAIL.format(number)
+
+
+def insert_rows(app: Flask, gen: Generator) -> None:
+    """Insert every generated row into the app's (empty) database in one transaction.
+
+    The rows carry explicit ids, so on PostgreSQL each id sequence is moved past the largest
+    id afterwards; SQLite carries on from the largest rowid by itself.
+    """
     with app.app_context():
+        with db.engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                model = next((m for m in gen.rows.tables if m.__table__ is table), None)
+                rows = gen.rows.tables.get(model, [])
+                for i in range(0, len(rows), BATCH):
+                    conn.execute(insert(table), rows[i:i + BATCH])
+            if conn.dialect.name == "postgresql":
+                quote = conn.dialect.identifier_preparer.quote
+                for table in db.metadata.sorted_tables:
+                    column = table.autoincrement_column
+                    if column is None:
+                        continue
+                    name, key = quote(table.name), quote(column.name)
+                    conn.execute(
+                        text("SELECT setval(pg_get_serial_sequence(:table, :column), "
+                             f"(SELECT COALESCE(MAX({key}), 0) + 1 FROM {name}), false)"),
+                        {"table": name, "column": column.name},
+                    )
         db.session.remove()
         db.engine.dispose()
+
+
+def build(db_path: Path) -> dict:
+    """Build the bench database at db_path; return what the timing step needs and counts."""
+    started = clock.perf_counter()
+    app = create_app(bench_config(db_path))
+    with app.app_context():
+        db.create_all()
+        password_hash = security.hash_password(PASSWORD)
+    gen, target = generate(password_hash)
+    generated = clock.perf_counter() - started
+    insert_rows(app, gen)
     return {
         **target,
         "build_seconds": round(clock.perf_counter() - started, 2),

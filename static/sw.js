@@ -1,0 +1,60 @@
+// Tend's service worker, served at /sw.js (the route fills in the version and the file list).
+// It keeps static files and the offline page, and nothing else: pages with family data, share
+// pages and the API always go to the network and are never stored. It does not queue or replay
+// entries; the page does that (static/js/queue.js).
+"use strict";
+
+const VERSION = "__TEND_VERSION__";
+const PRECACHE = ["__TEND_PRECACHE__"];
+const PREFIX = "tend-static-";
+const CACHE = PREFIX + VERSION;
+const OFFLINE_URL = "/offline";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE)
+      // No cookies: the offline page must never be rendered for someone.
+      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { credentials: "omit" }))))
+      .then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/") || url.pathname === "/s" || url.pathname.startsWith("/s/")) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request));
+  } else if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staticFile(request));
+  }
+});
+
+// No navigation preload: a page the worker leaves alone (a share page) would be fetched twice.
+async function navigate(request) {
+  try {
+    return await fetch(request);
+  } catch (err) {
+    const offline = await caches.match(OFFLINE_URL, { cacheName: CACHE });
+    return offline || Response.error();
+  }
+}
+
+async function staticFile(request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok && response.type === "basic") await cache.put(request, response.clone());
+  return response;
+}

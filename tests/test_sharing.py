@@ -1,0 +1,959 @@
+"""Sharing: facilitator groups (consent, week shares, notes back, overview) and share links."""
+
+import hashlib
+import re
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from conftest import PASSWORD, flashed, login
+from sqlalchemy import func, select
+
+from parenting.extensions import db
+from parenting.models import (
+    CheckIn,
+    Child,
+    FacilitatorNote,
+    Group,
+    Membership,
+    ShareLink,
+    ShareView,
+    User,
+    WeekShare,
+)
+
+# A Friday in ISO week 2026-W47; London is on GMT. The shared week is the one before.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+WEEK = "2026-W46"
+WEEK_FIRST = date(2026, 11, 9)
+EARLIER_WEEK = "2026-W40"
+THIS_WEEK = "2026-W47"
+NEXT_WEEK = "2026-W48"
+
+NICKNAME = "Zephyrine"
+NOTE = "marmalade thunder 7731"
+REFLECTION = "lantern quince 4412"
+CO_CAREGIVER = "Wilhelmina"
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+ANDROID = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock():
+    """Run every test on the same Friday, so "last week" is always the same ISO week."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+def path_of(response) -> str:
+    return urlsplit(response.headers["Location"]).path
+
+
+def text_of(response) -> str:
+    """Return a page's words without tags, spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", flashed(response))).strip()
+
+
+def signup_as(client, email, name, role="parent"):
+    return client.post(
+        "/signup",
+        data={"email": email, "display_name": name, "password": PASSWORD,
+              "timezone": "Europe/London", "role": role},
+    )
+
+
+def user_id(app, email):
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def create_group(client, name="Tuesday circle", start="2026-10-01", weeks=""):
+    return client.post("/groups/new", data={"name": name, "start_date": start, "weeks": weeks})
+
+
+def invite_code(app, group_id):
+    with app.app_context():
+        return db.session.get(Group, group_id).invite_code
+
+
+def join(client, code) -> int:
+    """Join a group through the invite link and the consent screen; return the membership id."""
+    response = client.get(f"/join/{code}")
+    assert response.status_code == 302
+    response = client.post(path_of(response))
+    assert response.status_code == 302
+    return int(path_of(response).rsplit("/", 1)[1])
+
+
+def share(client, membership_id, child_id, week=WEEK, notes=False, reflection=False):
+    data = {}
+    if notes:
+        data["include_notes"] = "y"
+    if reflection:
+        data["include_reflection"] = "y"
+    return client.post(
+        f"/groups/memberships/{membership_id}/children/{child_id}/weeks/{week}/share", data=data
+    )
+
+
+class Links(HTMLParser):
+    """Collect every href, src and form action of a page."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.urls: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src", "action", "data-plotly") and value is not None:
+                self.urls.append(value)
+
+
+def app_links(text: str) -> list[str]:
+    """Return the URLs of a page that lead anywhere but /static/ or the share pages."""
+    bad = []
+    for url in Links(text).urls:
+        parts = urlsplit(url)
+        if url.startswith("#"):
+            continue
+        if parts.scheme or parts.netloc or not (
+            parts.path.startswith("/static/") or parts.path.startswith("/s/")
+        ):
+            bad.append(url)
+    return bad
+
+
+# --- Facilitator groups -------------------------------------------------------------------
+
+
+@pytest.fixture
+def facilitator(app):
+    """Fay, a facilitator with one group; return her client, ids and the group's URLs."""
+    fay = app.test_client()
+    response = signup_as(fay, "fay@example.org", "Fay Facilitator", role="facilitator")
+    assert path_of(response) == "/groups"
+    response = create_group(fay)
+    group_id = int(path_of(response).rsplit("/", 1)[1])
+    return SimpleNamespace(client=fay, id=user_id(app, "fay@example.org"), group_id=group_id,
+                           code=invite_code(app, group_id))
+
+
+@pytest.fixture
+def family(app, client, facilitator, make_user, make_child, make_moment, make_routine,
+           join_household):
+    """Ana's household in Fay's group: a child, a co-caregiver, moments with notes, a reflection.
+
+    Nothing is shared yet. `client` is signed in as Ana.
+    """
+    ana = make_user(name="Ana Parent")
+    child = make_child(ana, nickname=NICKNAME)
+    cal = make_user(email="wil@example.org", name=CO_CAREGIVER, using=app.test_client())
+    with app.app_context():
+        household_id = db.session.get(User, ana).household_id
+    join_household(cal, household_id)
+    # Cal logs most of the week; one moment went sideways and they reconnected.
+    make_moment(child, cal, occurred_at=at(10), need="comfort_me", note=NOTE,
+                responses=["comforted"], how_soon="right_away")
+    make_moment(child, cal, occurred_at=at(11), need="comfort_me", rupture=True,
+                repaired_at=at(11, 13))
+    make_moment(child, ana, occurred_at=at(12), need="delight_in_me")
+    # The week before (2026-W45) is never shared here: four moments of protection.
+    for day in (3, 4, 5, 6):
+        make_moment(child, ana, occurred_at=at(day), need="protect_me")
+    make_routine(child, cal, key="special_time", started_at=at(12, 17),
+                 timer_ends_at=at(12, 17) + timedelta(minutes=5),
+                 ended_at=at(12, 17) + timedelta(minutes=5))
+    response = client.post(f"/children/{child}/weeks/{WEEK}", data={"answer": REFLECTION})
+    assert response.status_code == 302
+    membership = join(client, facilitator.code)
+    return SimpleNamespace(
+        ana=ana, cal=cal, child=child, membership=membership,
+        shared_url=lambda week=WEEK: (
+            f"/groups/{facilitator.group_id}/members/{membership}/children/{child}/weeks/{week}"
+        ),
+    )
+
+
+def test_a_facilitator_signs_up_without_a_household_and_lands_on_groups(app, client):
+    response = signup_as(client, "fay@example.org", "Fay", role="facilitator")
+    assert path_of(response) == "/groups"
+    with app.app_context():
+        fay = db.session.scalar(select(User).where(User.email == "fay@example.org"))
+        assert fay.is_facilitator
+        assert fay.household_id is None
+    page = flashed(client.get("/groups"))
+    assert "Create your first group" in page
+    assert "Create a group" in page
+    # Home sends a facilitator without a household to their groups.
+    assert path_of(client.get("/")) == "/groups"
+
+
+def test_a_parent_signs_up_with_a_household_and_cannot_create_groups(app, client):
+    response = signup_as(client, "ana@example.org", "Ana")
+    assert path_of(response) == "/children/new"
+    with app.app_context():
+        ana = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+        assert not ana.is_facilitator
+        assert ana.household_id is not None
+    assert client.get("/groups/new").status_code == 404
+    assert create_group(client).status_code == 404
+
+
+GROUP_FORM_PROBLEMS = [
+    ({"name": ""}, "This field is required."),
+    ({"name": "   "}, "This field is required."),
+    ({"weeks": "0"}, "Between 1 and 104 weeks."),
+    ({"weeks": "500"}, "Between 1 and 104 weeks."),
+    ({"weeks": "many"}, "Not a valid integer value."),
+    ({"start_date": "2026-13-45"}, "Not a valid date value."),
+    ({"start_date": ""}, "Enter the start date."),
+    ({"start_date": "1900-01-01"}, "Check the year of that date."),
+    ({"name": "x" * 81}, "Field cannot be longer than 80 characters."),
+]
+
+
+def test_creating_a_group_with_bad_input_explains_and_saves_nothing(app, client, count):
+    signup_as(client, "fay@example.org", "Fay", role="facilitator")
+    for data, message in GROUP_FORM_PROBLEMS:
+        form = {"name": "Tuesday circle", "start_date": "2026-10-01", "weeks": "8", **data}
+        response = client.post("/groups/new", data=form)
+        assert response.status_code == 200, data
+        assert message in flashed(response), data
+    assert count(Group) == 0
+    response = client.post("/groups/new", data={"name": "Tuesday circle",
+                                                "start_date": "2026-10-01", "weeks": "8"})
+    assert response.status_code == 302
+    with app.app_context():
+        group = db.session.scalar(select(Group))
+        assert (group.name, group.start_date, group.weeks) == (
+            "Tuesday circle", date(2026, 10, 1), 8
+        )
+
+
+def test_a_new_group_shows_its_invite_code_and_link(app, facilitator):
+    code = facilitator.code
+    assert re.fullmatch(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}", code)
+    page = flashed(facilitator.client.get(f"/groups/{facilitator.group_id}"))
+    assert code in page
+    assert f"http://tend.test/join/{code}" in page
+    assert "No one has joined yet." in page
+    index = flashed(facilitator.client.get("/groups"))
+    assert "Tuesday circle" in index
+
+
+def test_joining_asks_consent_listing_what_is_and_is_not_seen(app, client, facilitator,
+                                                              make_user, count):
+    make_user()
+    # The code works typed loosely: lower case, spaces or dashes.
+    loose = facilitator.code.lower()[:4] + "-" + facilitator.code.lower()[4:]
+    response = client.get(f"/join/{loose}")
+    assert path_of(response) == f"/groups/consent/{facilitator.code}"
+    page = flashed(client.get(path_of(response)))
+    assert "Join Tuesday circle?" in page
+    assert "Fay Facilitator will see" in page
+    assert "your notes on moments — only if you tick" in page
+    assert "your reflection of the week — only if you tick" in page
+    assert "They will never see" in page
+    assert "your log itself" in page
+    assert "weeks you haven't shared" in page
+    # The member list shows children's nicknames from the day one joins: the page says so.
+    assert "your display name, your children's nicknames, and which weeks you shared" in page
+    # Reading the consent page joins nothing.
+    assert count(Membership) == 0
+
+    response = client.post(f"/groups/consent/{facilitator.code}")
+    assert response.status_code == 302
+    with app.app_context():
+        membership = db.session.scalar(select(Membership))
+        assert membership.user_id == user_id(app, "ana@example.org")
+        assert membership.group_id == facilitator.group_id
+        assert not membership.share_every_week
+        assert db.session.scalar(select(func.count()).select_from(WeekShare)) == 0
+    assert path_of(response) == f"/groups/memberships/{membership.id}"
+    assert "Nothing is shared until you choose to" in flashed(client.get(path_of(response)))
+    # Joining twice is one membership.
+    client.post(f"/groups/consent/{facilitator.code}")
+    assert count(Membership) == 1
+
+
+def test_an_unknown_code_or_a_facilitator_without_a_household_cannot_join(
+    app, client, facilitator, make_user, count
+):
+    make_user()
+    response = client.post("/groups/join", data={"code": "NOPE2345"}, follow_redirects=True)
+    assert "couldn't find a group with that code" in flashed(response)
+    other = app.test_client()
+    signup_as(other, "fox@example.org", "Fox", role="facilitator")
+    response = other.post(f"/groups/consent/{facilitator.code}", follow_redirects=True)
+    assert "start your own household first" in flashed(response)
+    assert count(Membership) == 0
+
+
+def test_nothing_is_visible_to_the_facilitator_before_a_week_is_shared(facilitator, family):
+    fay = facilitator.client
+    assert fay.get(family.shared_url()).status_code == 404
+    page = flashed(fay.get(f"/groups/{facilitator.group_id}"))
+    assert "Ana Parent" in page
+    assert NICKNAME in page  # as the consent page lists
+    assert "Shared — open" not in page
+    assert "not shared" in page
+
+
+def test_a_week_shared_without_ticks_shows_figures_but_no_notes_reflection_or_log(
+    client, facilitator, family
+):
+    assert share(client, family.membership, family.child).status_code == 302
+    response = facilitator.client.get(family.shared_url())
+    assert response.status_code == 200
+    page = flashed(response)
+    assert NICKNAME in page
+    assert "Shared with Tuesday circle by Ana Parent." in page
+    assert "You reconnected after 1 of 1 rupture." in page
+    assert "Needs on the circle" in page
+    assert "Special time on 1 day." in page
+    assert NOTE not in page
+    assert REFLECTION not in page
+    assert 'id="notes-h"' not in page
+    assert 'id="reflection-h"' not in page
+    # The summary, never the log: no entry links and no caregiver names of entries.
+    assert "/moments/" not in page
+    assert "/routines/" not in page
+    assert "/days/" not in page
+    assert CO_CAREGIVER not in page
+    # The facilitator can't post a reflection or anything else to the parent's summary.
+    assert "Save my reflection" not in page
+
+
+def test_a_week_shared_with_both_ticks_shows_the_notes_and_the_reflection(
+    client, facilitator, family
+):
+    share(client, family.membership, family.child, notes=True, reflection=True)
+    page = flashed(facilitator.client.get(family.shared_url()))
+    assert NOTE in page
+    assert REFLECTION in page
+    assert CO_CAREGIVER not in page
+    assert "/moments/" not in page
+
+
+def test_each_tick_shares_only_its_own_part(client, facilitator, family):
+    share(client, family.membership, family.child, notes=True)
+    page = flashed(facilitator.client.get(family.shared_url()))
+    assert NOTE in page
+    assert REFLECTION not in page
+    # Sharing again replaces the choice, it does not add a second share.
+    share(client, family.membership, family.child, reflection=True)
+    page = flashed(facilitator.client.get(family.shared_url()))
+    assert NOTE not in page
+    assert REFLECTION in page
+
+
+def test_a_shared_week_is_not_compared_with_a_week_that_is_not_shared(
+    client, facilitator, family
+):
+    # Ana's own summary compares the weeks: "Protect me: 0 this week, 4 last week."
+    own = flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Protect me: 0 this week, 4 last week." in own
+    share(client, family.membership, family.child)
+    page = flashed(facilitator.client.get(family.shared_url()))
+    assert "last week." not in page
+    assert "Protect me" not in page.split('id="changes-h"')[1]
+    # Once the week before is shared too, the comparison is fair to show.
+    share(client, family.membership, family.child, week="2026-W45")
+    page = flashed(facilitator.client.get(family.shared_url()))
+    assert "Protect me: 0 this week, 4 last week." in page
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (summary.py, outside this change): load_week counts the household's check-in "
+    "feeling words into the shared summary; the consent page promises check-ins are never seen.",
+)
+def test_check_ins_never_reach_a_shared_summary(app, client, facilitator, family):
+    with app.app_context():
+        household_id = db.session.get(User, family.ana).household_id
+        db.session.add_all([
+            CheckIn(household_id=household_id, user_id=family.cal, at=at(12, 8),
+                    feeling="embarrassed"),
+            CheckIn(household_id=household_id, user_id=family.ana, at=at(13, 8),
+                    feeling="guilty"),
+        ])
+        db.session.commit()
+    share(client, family.membership, family.child)
+    token = make_link(client, family.child)
+    pages = {
+        "facilitator": flashed(facilitator.client.get(family.shared_url())),
+        "link": flashed(open_link(app, token)[0].get("/s/")),
+    }
+    for name, page in pages.items():
+        feelings = page.split('id="feelings-h"')[1].split('id="changes-h"')[0]
+        assert "embarrassed" not in feelings, name
+        assert "guilty" not in feelings, name
+
+
+def test_the_parent_sees_what_is_shared_on_their_summary(client, family, count):
+    page = flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Share this week" in page
+    share(client, family.membership, family.child, notes=True)
+    assert count(WeekShare) == 1
+    page = flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Shared, with your notes." in page
+    assert "Stop sharing this week" in page
+
+
+def test_a_facilitator_note_back_reaches_the_parent(app, client, facilitator, family, count):
+    share(client, family.membership, family.child)
+    fay = facilitator.client
+    for text, message in (("", "This field is required."),
+                          ("x" * 501, "Field cannot be longer than 500 characters.")):
+        response = fay.post(family.shared_url(), data={"text": text})
+        assert response.status_code == 200
+        assert message in flashed(response)
+    assert count(FacilitatorNote) == 0
+
+    response = fay.post(family.shared_url(), data={"text": "  Lovely repair on Wednesday.  "})
+    assert response.status_code == 302
+    assert path_of(response) == family.shared_url()
+    assert "Lovely repair on Wednesday." in flashed(fay.get(family.shared_url()))
+    page = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Note from Fay Facilitator: Lovely repair on Wednesday." in page
+    # Only on that week.
+    assert "Lovely repair" not in flashed(client.get(f"/children/{family.child}/weeks/{THIS_WEEK}"))
+
+
+def test_stopping_a_share_ends_access_on_the_next_request(client, facilitator, family, count):
+    share(client, family.membership, family.child)
+    fay = facilitator.client
+    assert fay.get(family.shared_url()).status_code == 200
+    response = client.post(
+        f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{WEEK}/unshare"
+    )
+    assert response.status_code == 302
+    assert count(WeekShare) == 0
+    assert fay.get(family.shared_url()).status_code == 404
+    assert fay.post(family.shared_url(), data={"text": "Hello"}).status_code == 404
+    assert count(FacilitatorNote) == 0
+    page = flashed(fay.get(f"/groups/{facilitator.group_id}"))
+    assert "Shared — open" not in page
+
+
+def test_sharing_every_week_opens_any_past_week_but_not_the_future(
+    client, facilitator, family
+):
+    fay = facilitator.client
+    assert fay.get(family.shared_url(EARLIER_WEEK)).status_code == 404
+    response = client.post(
+        f"/groups/memberships/{family.membership}",
+        data={"share_every_week": "y", "include_notes": "y", "submit": "Save"},
+    )
+    assert response.status_code == 302
+    for week in (WEEK, EARLIER_WEEK, THIS_WEEK, "2025-W10"):
+        assert fay.get(family.shared_url(week)).status_code == 200, week
+    assert fay.get(family.shared_url(NEXT_WEEK)).status_code == 404
+    # The every-week ticks apply: notes yes, reflection no.
+    page = flashed(fay.get(family.shared_url()))
+    assert NOTE in page
+    assert REFLECTION not in page
+    assert "shares every week" in flashed(fay.get(f"/groups/{facilitator.group_id}"))
+    # Unsharing one week while sharing every week keeps it shared, and says so.
+    response = client.post(
+        f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{WEEK}/unshare",
+        follow_redirects=True,
+    )
+    assert "switch that off to stop sharing" in flashed(response)
+    # Switching every week off closes the weeks that were not shared one by one.
+    client.post(f"/groups/memberships/{family.membership}", data={"submit": "Save"})
+    assert fay.get(family.shared_url(EARLIER_WEEK)).status_code == 404
+
+
+def test_leaving_a_group_ends_access_at_once_and_removes_the_member(
+    app, client, facilitator, family, count
+):
+    share(client, family.membership, family.child, notes=True)
+    fay = facilitator.client
+    fay.post(family.shared_url(), data={"text": "Thank you for sharing."})
+    assert count(FacilitatorNote) == 1
+    response = client.post(f"/groups/memberships/{family.membership}/leave")
+    assert path_of(response) == "/groups"
+    assert "You've left Tuesday circle" in flashed(client.get("/groups"))
+    assert count(Membership) == 0
+    assert count(WeekShare) == 0
+    assert count(FacilitatorNote) == 0
+    assert fay.get(family.shared_url()).status_code == 404
+    page = flashed(fay.get(f"/groups/{facilitator.group_id}"))
+    assert "Ana Parent" not in page
+    assert NICKNAME not in page
+    assert "No one has joined yet." in page
+    # The membership page is gone for the parent too.
+    assert client.get(f"/groups/memberships/{family.membership}").status_code == 404
+
+
+def test_relabelled_needs_show_to_the_facilitator_but_not_on_the_parents_screens(
+    client, facilitator, family
+):
+    fay = facilitator.client
+    assert fay.get(f"/groups/{facilitator.group_id}/labels").status_code == 200
+    response = fay.post(
+        f"/groups/{facilitator.group_id}/labels",
+        data={"label_comfort_me": "Cuddle corner", "label_delight_in_me": "  "},
+    )
+    assert response.status_code == 302
+    share(client, family.membership, family.child)
+    page = flashed(fay.get(family.shared_url()))
+    assert "Cuddle corner" in page
+    assert "Delight in me" in page  # blank keeps Tend's label
+    overview = flashed(fay.get(f"/groups/{facilitator.group_id}/weeks/{WEEK}"))
+    assert "Cuddle corner" in overview
+    own = flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Cuddle corner" not in own
+    assert "Comfort me" in own
+    assert "Cuddle corner" not in client.get(
+        f"/api/v1/children/{family.child}/summary?week={WEEK}"
+    ).get_data(as_text=True)
+    # Too long a label is refused.
+    response = fay.post(f"/groups/{facilitator.group_id}/labels",
+                        data={"label_comfort_me": "x" * 41})
+    assert "Field cannot be longer than 40 characters." in flashed(response)
+
+
+@pytest.fixture
+def add_family(app, facilitator, make_child, make_moment):
+    """Add a parent with children to Fay's group, each child sharing WEEK with one moment."""
+    made = []
+
+    def add(name, nicknames, share_week=True):
+        parent = app.test_client()
+        email = f"{name.lower()}@example.org"
+        signup_as(parent, email, name)
+        uid = user_id(app, email)
+        membership = join(parent, facilitator.code)
+        children = []
+        for nickname in nicknames:
+            child = make_child(uid, nickname=nickname)
+            make_moment(child, uid, occurred_at=at(10), need="comfort_me")
+            make_moment(child, uid, occurred_at=at(11), need="help_me", rupture=True,
+                        repaired_at=at(11, 14))
+            if share_week:
+                assert share(parent, membership, child).status_code == 302
+            children.append(child)
+        made.append((name, children))
+        return children
+
+    return add
+
+
+def overview(facilitator) -> str:
+    response = facilitator.client.get(f"/groups/{facilitator.group_id}/weeks/{WEEK}")
+    assert response.status_code == 200
+    return flashed(response)
+
+
+def test_the_group_overview_sums_two_families_without_a_per_family_breakdown(
+    facilitator, add_family
+):
+    add_family("Bea", ["Olwen"])
+    add_family("Cyd", ["Pim"])
+    add_family("Dot", ["Rafe"], share_week=False)
+    page = overview(facilitator)
+    assert "2 summaries shared this week." in page
+    assert "By family" not in page
+    for name in ("Bea", "Cyd", "Dot", "Olwen", "Pim", "Rafe"):
+        assert name not in page
+    assert "at least 3 families share a week" in page
+    # Two moments of comfort, two of help, two ruptures, both repaired.
+    assert "<th scope=\"row\">Comfort me</th><td>2</td>" in page
+    assert "<th scope=\"row\">Help me</th><td>2</td>" in page
+    assert "2 moments went sideways; families reconnected after 2." in page
+
+
+def test_the_group_overview_breaks_down_by_family_from_three_families(
+    facilitator, add_family
+):
+    for name, nickname in (("Bea", "Olwen"), ("Cyd", "Pim"), ("Dot", "Rafe")):
+        add_family(name, [nickname])
+    page = overview(facilitator)
+    assert "3 summaries shared this week." in page
+    assert "By family" in page
+    for row in ("Bea · Olwen", "Cyd · Pim", "Dot · Rafe"):
+        assert row in page
+    assert "<th scope=\"row\">Comfort me</th><td>3</td>" in page
+
+
+def test_two_families_stay_unbroken_down_even_with_three_children_shared(
+    facilitator, add_family
+):
+    # Three shared summaries, but from only two families: per-family rows would single out
+    # each family's figures.
+    add_family("Bea", ["Olwen", "Otto"])
+    add_family("Cyd", ["Pim"])
+    page = overview(facilitator)
+    assert "3 summaries shared this week." in page
+    assert "By family" not in page
+    for name in ("Bea", "Cyd", "Olwen", "Otto", "Pim"):
+        assert name not in page
+
+
+def test_a_group_overview_of_another_facilitator_is_not_found(app, facilitator):
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    for url in (f"/groups/{facilitator.group_id}", f"/groups/{facilitator.group_id}/weeks/{WEEK}",
+                f"/groups/{facilitator.group_id}/labels"):
+        assert fox.get(url).status_code == 404
+    fay = facilitator.client
+    for week in ("junk", "2026-W99", "2026-W46x"):
+        assert fay.get(f"/groups/{facilitator.group_id}/weeks/{week}").status_code == 404
+
+
+def test_a_facilitator_can_start_a_household_of_their_own(app, facilitator, count):
+    fay = facilitator.client
+    assert "Start my own log" in flashed(fay.get("/groups"))
+    response = fay.post("/groups/start-household")
+    assert path_of(response) == "/children/new"
+    with app.app_context():
+        user = db.session.get(User, facilitator.id)
+        household_id = user.household_id
+        assert household_id is not None
+        assert user.is_facilitator
+    response = fay.post("/children/new", data={"nickname": "Tam", "birth_month": "4",
+                                               "birth_year": "2023", "colour": "#4f7cac"})
+    assert response.status_code == 302
+    home = fay.get("/")
+    assert home.status_code == 200
+    assert "Tam" in flashed(home)
+    with app.app_context():
+        child_id = db.session.scalar(select(Child.id).where(Child.household_id == household_id))
+    response = fay.post("/moments/new", data={"child_id": str(child_id), "need": "help_me",
+                                              "when": "0"})
+    assert response.status_code == 302
+    assert fay.get(f"/children/{child_id}/weeks/{THIS_WEEK}").status_code == 200
+    # Still a facilitator: the group is there, and a second household is not made.
+    assert "Tuesday circle" in flashed(fay.get("/groups"))
+    fay.post("/groups/start-household")
+    with app.app_context():
+        assert db.session.get(User, facilitator.id).household_id == household_id
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def parent(app, client, make_user, make_child, make_moment):
+    """Ana with a child whose WEEK holds a noted moment and a reflection; `client` is Ana."""
+    ana = make_user(name="Ana Parent")
+    child = make_child(ana, nickname=NICKNAME)
+    make_moment(child, ana, occurred_at=at(10), need="comfort_me", note=NOTE)
+    make_moment(child, ana, occurred_at=at(3), need="help_me")
+    client.post(f"/children/{child}/weeks/{WEEK}", data={"answer": REFLECTION})
+    return SimpleNamespace(id=ana, child=child)
+
+
+TOKEN_URL = re.compile(r"http://tend\.test/s/([A-Za-z0-9_-]+)")
+
+
+def new_link(client, child, first=WEEK_FIRST, last=WEEK_FIRST, days="14", **extra):
+    data = {"first_week": first.isoformat(), "last_week": last.isoformat(), "days": days,
+            **extra}
+    return client.post(f"/children/{child}/share-links/new", data=data)
+
+
+def make_link(client, child, **kwargs) -> str:
+    response = new_link(client, child, **kwargs)
+    assert response.status_code == 200, flashed(response)
+    match = TOKEN_URL.search(response.get_data(as_text=True))
+    assert match, flashed(response)
+    return match[1]
+
+
+def open_link(app, token, user_agent=None):
+    """Open a share link in a new browser; return the browser and the redirect response."""
+    browser = app.test_client()
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    response = browser.get(f"/s/{token}", headers=headers)
+    return browser, response
+
+
+def all_values(app) -> list[str]:
+    """Return every value of every column of every row, as text."""
+    with app.app_context():
+        return [
+            str(value)
+            for table in db.metadata.sorted_tables
+            for row in db.session.execute(select(table))
+            for value in row
+        ]
+
+
+def test_a_fresh_login_makes_a_link_without_asking_the_password(client, parent):
+    page = flashed(client.get(f"/children/{parent.child}/share-links/new"))
+    assert "Share Zephyrine's summary" in page
+    assert 'name="password"' not in page
+    # Notes and the reflection are off by default; 14 days is the default expiry.
+    assert re.search(r'<input[^>]*name="include_notes"[^>]*>', page)
+    assert "checked" not in re.search(r'<input[^>]*name="include_notes"[^>]*>', page)[0]
+    assert "checked" not in re.search(r'<input[^>]*name="include_reflection"[^>]*>', page)[0]
+    assert re.search(r'<input[^>]*name="days"[^>]*value="14"', page)
+    make_link(client, parent.child)
+
+
+def test_a_remembered_session_must_enter_the_password_to_make_a_link(
+    app, parent, count
+):
+    browser = app.test_client()
+    assert login(browser, remember=True).status_code == 302
+    assert browser.get_cookie("remember_token", domain="tend.test") is not None
+    browser.delete_cookie("session", domain="tend.test")
+    assert browser.get_cookie("session", domain="tend.test") is None
+    url = f"/children/{parent.child}/share-links/new"
+    page = flashed(browser.get(url))
+    assert "Share Zephyrine's summary" in page  # still signed in, by the remember cookie
+    assert 'name="password"' in page
+    assert "we ask again before handing out a link" in page
+    for password in ("", "not my password"):
+        response = new_link(browser, parent.child, password=password)
+        assert response.status_code == 200
+        assert "Enter your password to create a link." in flashed(response)
+    assert count(ShareLink) == 0
+    response = new_link(browser, parent.child, password=PASSWORD)
+    assert TOKEN_URL.search(response.get_data(as_text=True))
+    assert count(ShareLink) == 1
+
+
+def test_the_token_is_shown_once_and_only_its_hash_is_stored(app, client, parent):
+    response = new_link(client, parent.child, label="Grandma")
+    text = response.get_data(as_text=True)
+    token = TOKEN_URL.search(text)[1]
+    assert len(token) >= 43
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
+    assert "keep only a fingerprint" in text
+    with app.app_context():
+        link = db.session.scalar(select(ShareLink))
+        assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
+        assert link.label == "Grandma"
+        assert not link.include_notes
+        assert not link.include_reflection
+        assert link.first_day == link.last_first_day == WEEK_FIRST
+    values = all_values(app)
+    assert not [v for v in values if token in v]
+    # Not in the list of links either, and a second link gets a different token.
+    assert token not in client.get("/share-links").get_data(as_text=True)
+    assert make_link(client, parent.child) != token
+
+
+def test_opening_a_link_swaps_the_token_for_a_share_cookie_and_a_clean_url(app, client, parent):
+    token = make_link(client, parent.child)
+    browser, response = open_link(app, token)
+    assert response.status_code == 303
+    assert path_of(response) == "/s/"
+    assert token not in response.headers["Location"]
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1, cookies  # the share cookie, and no session
+    attributes = [part.strip() for part in cookies[0].split(";")]
+    assert attributes[0] == f"tend_share={token}"
+    assert "Path=/s/" in attributes
+    assert "HttpOnly" in attributes
+    assert "SameSite=Lax" in attributes
+    max_age = int(next(a for a in attributes if a.startswith("Max-Age="))[len("Max-Age="):])
+    assert 14 * 86400 - 120 <= max_age <= 14 * 86400
+    response = browser.get("/s/")
+    assert response.status_code == 200
+    assert response.request.path == "/s/"
+    page = flashed(response)
+    assert NICKNAME in page
+    assert "shared, read-only" in page
+    # The cookie is sent only to the share pages.
+    assert browser.get_cookie("tend_share", domain="tend.test", path="/s/").value == token
+    assert browser.get("/").status_code == 200  # the welcome page: no account
+
+
+def test_share_pages_send_private_headers_and_link_nowhere_in_the_app(app, client, parent):
+    token = make_link(client, parent.child)
+    browser, _ = open_link(app, token)
+    responses = {
+        "/s/": browser.get("/s/"),
+        f"/s/weeks/{WEEK}": browser.get(f"/s/weeks/{WEEK}"),
+        "other week": browser.get(f"/s/weeks/{EARLIER_WEEK}"),
+        "unknown token": app.test_client().get("/s/" + "x" * 43),
+        "no cookie": app.test_client().get("/s/"),
+    }
+    for name, response in responses.items():
+        assert response.headers["Cache-Control"] == "no-store", name
+        assert "noindex" in response.headers["X-Robots-Tag"], name
+        assert response.headers["Referrer-Policy"] == "same-origin", name
+        text = response.get_data(as_text=True)
+        assert app_links(text) == [], name
+        assert Links(text).urls, name  # the parser saw the page's stylesheets
+    assert responses["/s/"].status_code == 200
+    assert responses[f"/s/weeks/{WEEK}"].status_code == 200
+    for name in ("other week", "unknown token", "no cookie"):
+        assert responses[name].status_code == 404
+        assert "This link isn't available" in flashed(responses[name]), name
+
+
+def test_every_view_is_logged_with_a_coarse_device_and_shown_to_the_parent(
+    app, client, parent
+):
+    token = make_link(client, parent.child)
+    browser, _ = open_link(app, token, IPHONE)
+    browser.get("/s/", headers={"User-Agent": IPHONE})
+    browser.get(f"/s/weeks/{WEEK}", headers={"User-Agent": ANDROID})
+    browser.get("/s/")
+    with app.app_context():
+        devices = sorted(db.session.scalars(select(ShareView.device)))
+    assert devices == ["Android phone, Chrome", "Unknown device", "iPhone, Safari"]
+    assert not [v for v in all_values(app) if "Mozilla" in v or "AppleWebKit" in v]
+    page = flashed(client.get("/share-links"))
+    assert "Opened 3 times" in page
+    assert "iPhone, Safari" in page
+    assert "Android phone, Chrome" in page
+    assert "active until" in page
+    assert NICKNAME in page
+
+
+def test_a_link_leaves_out_notes_and_reflection_unless_ticked(app, client, parent):
+    plain = make_link(client, parent.child)
+    page = flashed(open_link(app, plain)[0].get("/s/"))
+    assert NICKNAME in page
+    assert NOTE not in page
+    assert REFLECTION not in page
+    assert "/moments/" not in page
+    ticked = make_link(client, parent.child, include_notes="y", include_reflection="y")
+    page = flashed(open_link(app, ticked)[0].get("/s/"))
+    assert NOTE in page
+    assert REFLECTION in page
+
+
+def test_a_link_expiry_outside_one_to_ninety_days_is_refused(client, parent, count):
+    for days, message in (
+        ("91", "Between 1 and 90 days."),
+        ("0", "Between 1 and 90 days."),
+        ("-3", "Between 1 and 90 days."),
+        ("", "Enter how many days the link should work."),
+    ):
+        response = new_link(client, parent.child, days=days)
+        assert response.status_code == 200, days
+        assert message in flashed(response), days
+    assert count(ShareLink) == 0
+
+
+def test_link_expiry_defaults_to_fourteen_days_and_allows_ninety(app, client, parent):
+    make_link(client, parent.child)
+    make_link(client, parent.child, days="90")
+    with app.app_context():
+        expiries = sorted(link.expires_at - link.created_at
+                          for link in db.session.scalars(select(ShareLink)))
+    assert abs(expiries[0] - timedelta(days=14)) < timedelta(minutes=1)
+    assert abs(expiries[1] - timedelta(days=90)) < timedelta(minutes=1)
+
+
+def test_a_link_range_must_run_forwards_and_use_offered_weeks(client, parent, count):
+    response = new_link(client, parent.child, first=WEEK_FIRST, last=WEEK_FIRST - timedelta(7))
+    assert "The last week can't be before the first." in flashed(response)
+    response = new_link(client, parent.child, first=date(2020, 1, 6), last=WEEK_FIRST)
+    assert "Not a valid choice" in flashed(response)
+    assert count(ShareLink) == 0
+
+
+def test_a_link_stops_working_when_it_expires(app, client, parent):
+    token = make_link(client, parent.child)
+    browser, _ = open_link(app, token)
+    with time_machine.travel(NOW + timedelta(days=13), tick=True):
+        assert browser.get("/s/").status_code == 200
+        assert app.test_client().get(f"/s/{token}").status_code == 303
+    with time_machine.travel(NOW + timedelta(days=15), tick=True):
+        # A browser that kept the cookie past its Max-Age gets nothing either.
+        browser.set_cookie("tend_share", token, domain="tend.test", path="/s/")
+        response = browser.get("/s/")
+        assert response.status_code == 404
+        assert "This link isn't available" in flashed(response)
+        assert NICKNAME not in flashed(response)
+        assert browser.get(f"/s/weeks/{WEEK}").status_code == 404
+        response = app.test_client().get(f"/s/{token}")
+        assert response.status_code == 404
+        assert "Set-Cookie" not in response.headers
+        assert "expired" in flashed(client.get("/share-links"))
+
+
+def test_a_revoked_link_stops_working_on_the_next_request(app, client, parent, make_user):
+    token = make_link(client, parent.child)
+    browser, _ = open_link(app, token)
+    assert browser.get("/s/").status_code == 200
+    with app.app_context():
+        link_id = db.session.scalar(select(ShareLink.id))
+    # Another household can't switch it off.
+    other = app.test_client()
+    make_user(email="bo@example.org", name="Bo", using=other)
+    assert other.post(f"/share-links/{link_id}/revoke").status_code == 404
+    assert browser.get("/s/").status_code == 200
+
+    response = client.post(f"/share-links/{link_id}/revoke")
+    assert path_of(response) == "/share-links"
+    assert browser.get("/s/").status_code == 404
+    assert browser.get(f"/s/weeks/{WEEK}").status_code == 404
+    assert app.test_client().get(f"/s/{token}").status_code == 404
+    page = flashed(client.get("/share-links"))
+    assert "switched off" in page
+    assert "Switch off" not in page
+
+
+def test_a_link_shows_only_the_weeks_in_its_range(app, client, parent):
+    first = WEEK_FIRST - timedelta(days=14)
+    token = make_link(client, parent.child, first=first, last=WEEK_FIRST)
+    browser, _ = open_link(app, token)
+    page = browser.get("/s/").get_data(as_text=True)
+    assert "9 Nov – 15 Nov 2026" in page  # the newest week first
+    assert 'href="/s/weeks/2026-W45"' in page
+    for week in ("2026-W44", "2026-W45", WEEK):
+        assert browser.get(f"/s/weeks/{week}").status_code == 200, week
+    for week in ("2026-W43", THIS_WEEK, NEXT_WEEK, "2026-W99", "junk", "2026-W46x"):
+        response = browser.get(f"/s/weeks/{week}")
+        assert response.status_code == 404, week
+        assert app_links(response.get_data(as_text=True)) == [], week
+
+
+def test_a_link_compares_only_weeks_inside_its_range(app, client, parent):
+    # The parent's moment on 3 November is in 2026-W45, the week before WEEK.
+    own = flashed(client.get(f"/children/{parent.child}/weeks/{WEEK}"))
+    assert "Help me: 0 this week, 1 last week." in own
+    only_week = make_link(client, parent.child)
+    page = flashed(open_link(app, only_week)[0].get("/s/"))
+    assert "last week." not in page
+    both = make_link(client, parent.child, first=WEEK_FIRST - timedelta(days=7))
+    browser, _ = open_link(app, both)
+    assert "Help me: 0 this week, 1 last week." in flashed(browser.get("/s/"))
+    # The first week of the range has no shared week before it.
+    assert "last week." not in flashed(browser.get("/s/weeks/2026-W45"))
+
+
+def test_share_pages_refuse_posts(app, client, parent, count):
+    token = make_link(client, parent.child)
+    browser, _ = open_link(app, token)
+    views = count(ShareView)
+    for url in ("/s/", f"/s/{token}", f"/s/weeks/{WEEK}"):
+        for method in ("post", "put", "delete", "patch"):
+            assert getattr(browser, method)(url).status_code == 405, (method, url)
+    assert count(ShareView) == views
+
+
+def test_a_link_for_another_households_child_is_not_found(app, client, parent, make_user,
+                                                           count):
+    other = app.test_client()
+    make_user(email="bo@example.org", name="Bo", using=other)
+    assert other.get(f"/children/{parent.child}/share-links/new").status_code == 404
+    assert new_link(other, parent.child).status_code == 404
+    assert count(ShareLink) == 0
+    make_link(client, parent.child)
+    assert NICKNAME not in flashed(other.get("/share-links"))

@@ -24,6 +24,7 @@ from .access import (
 from .account_data import to_json_value
 from .extensions import csrf, db
 from .forms import MomentEntryForm, RoutineEntryForm
+from .log import offer_prompt
 from .models import Child, Moment, Routine, RoutineKind
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -244,6 +245,12 @@ def create_moment():
         "note": (form.note.data or "").strip(),
     }
     moment, status = save_once(Moment, uuid, values)
+    if status == 201:
+        # As on the web form: one gentle prompt for a new moment (never for a replay), and the
+        # child is remembered for next time. The entry itself is already safely stored.
+        moment.prompt_id = offer_prompt(moment)
+        current_user.last_child_id = moment.child_id
+        db.session.commit()
     return entry_response(moment, status, moment_json, "api.get_moment", moment_uuid=moment.uuid)
 
 

@@ -11,7 +11,8 @@ from . import domain
 
 bp = Blueprint("pages", __name__)
 
-# Static files the service worker keeps for offline use; others are cached the first time used.
+# Static files the service worker keeps for offline use (with the offline page); other static
+# files are cached the first time they are used.
 PRECACHED_STATIC = (
     "css/tend.css",
     "js/tend.js",
@@ -91,7 +92,6 @@ def service_worker():
     """Serve the service worker at the root, so its scope is the whole app."""
     source = (Path(current_app.static_folder) / "sw.js").read_text("utf-8")
     precache = [url_for("static", filename=name) for name in PRECACHED_STATIC]
-    precache.append(url_for("pages.offline"))
     # A new version is a new cache: the old one, with anything cached at run time, is deleted.
     version = hashlib.sha256((static_version() + offline_html()).encode("utf-8")).hexdigest()[:16]
     source = source.replace('"__TEND_VERSION__"', json.dumps(version), 1)

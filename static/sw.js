@@ -1,4 +1,4 @@
-// Tend's service worker, served at /sw.js (the route fills in the version and the file list).
+// Tend's service worker, served at /sw.js (the route fills in the version and the static files).
 // It keeps static files and the offline page, and nothing else: pages with family data, share
 // pages and the API always go to the network and are never stored. It does not queue or replay
 // entries; the page does that (static/js/queue.js).
@@ -11,12 +11,12 @@ const CACHE = PREFIX + VERSION;
 const OFFLINE_URL = "/offline";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(CACHE)
-      // No cookies: the offline page must never be rendered for someone.
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { credentials: "omit" }))))
-      .then(() => self.skipWaiting())
-  );
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    // The offline page is fetched without cookies, so it can never be rendered for someone.
+    await cache.addAll([...PRECACHE, new Request(OFFLINE_URL, { credentials: "omit" })]);
+    await self.skipWaiting();
+  })());
 });
 
 self.addEventListener("activate", (event) => {

@@ -12,7 +12,8 @@ from conftest import kind_by_key
 
 from parenting import api
 from parenting.extensions import db
-from parenting.models import Child, Moment, Routine, User
+from parenting.models import Child, Moment, PromptShown, Routine, User
+from parenting.prompts import load_prompts
 
 HOST = "tend.test"
 AT = "2024-07-04T12:00:00+01:00"  # 11:00 UTC
@@ -122,7 +123,9 @@ def test_a_minimal_moment_gets_the_forms_defaults(client, ana, row_by_uuid):
     assert (row["responses"], row["cues"], row["feelings"], row["repair_ways"]) == ([], [], [], [])
     assert (row["miscue"], row["rupture"], row["intensity"], row["how_soon"]) == (
         False, False, None, None)
-    assert (row["repaired_at"], row["note"], row["prompt_id"]) == (None, "", None)
+    assert (row["repaired_at"], row["note"]) == (None, "")
+    # Like the web form, a new moment is offered one reflective prompt (safe haven: comfort_me).
+    assert row["prompt_id"] in {p.id for p in load_prompts() if "safe_haven" in p.contexts}
 
 
 @pytest.mark.parametrize("kind", ["bedtime", None])
@@ -722,3 +725,18 @@ def test_the_openapi_schemas_match_what_the_api_returns(client, ana):
     assert set(schemas["MomentInput"]["properties"]) == {"uuid", "child_id", *api.MOMENT_FIELDS}
     assert set(schemas["RoutineInput"]["properties"]) == {
         "uuid", "child_id", "kind_id", "kind", *api.ROUTINE_FIELDS}
+
+
+def test_a_new_moment_offers_one_prompt_and_a_replay_offers_none(client, ana, count):
+    """The queue opens /moments/<id>/prompt after sending: the prompt must be there to show."""
+    _user, child = ana
+    body = moment_body(child)
+    first = post(client, "/api/v1/moments", body)
+    assert first.status_code == 201
+    page = client.get(f"/moments/{first.get_json()['id']}/prompt")
+    assert page.status_code == 200
+    assert "Skip" in page.get_data(as_text=True)
+    shown = count(PromptShown)
+    assert shown == 1
+    assert post(client, "/api/v1/moments", body).status_code == 200
+    assert count(PromptShown) == shown

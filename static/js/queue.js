@@ -80,7 +80,7 @@
 
   // Send one entry; return whether to carry on with the next one.
   async function send(rec) {
-    console.log("send", rec.label, performance.now()); const ctl = new AbortController();
+    const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), TIMEOUT);
     let status = 0;
     let json = null;
@@ -93,7 +93,7 @@
       status = res.status;
       json = await res.json().catch(() => null);
     } catch (e) { /* no network, or timed out: status 0 */ }
-    clearTimeout(timer); console.log("sent", rec.label, status, performance.now());
+    clearTimeout(timer);
     // A 200 that isn't our JSON (a login page, a Wi-Fi portal) is no acknowledgement.
     if ((status === 200 || status === 201) && json && !json.error) {
       outcomes[rec.uuid] = { ok: true, json };
@@ -121,7 +121,7 @@
       again = true;
       return running;
     }
-    const pass = async (one) => { console.log("pass", one, again, performance.now());
+    const pass = async (one) => {
       again = false;
       for (const r of await list()) {
         if (mine(r) && (one ? r.uuid === one : !refused(r)) && !(await send(r))) break;
@@ -142,7 +142,7 @@
 
   const notice = (text, cls) => { shown = [text, cls || "success"]; };
 
-  async function render() { console.log("render", performance.now());
+  async function render() {
     const all = await list().catch(() => []);
     const recs = USER == null ? all : all.filter(mine);
     const waiting = recs.filter((r) => !refused(r));

@@ -285,7 +285,7 @@ def group_week(group_id: int, week: str):
             child_first = metrics.week_start_for(first_day, child.household.week_start)
             if share_settings(m, child.id, child_first) is None:
                 continue
-            s = load_week(child, child_first, [], None).this
+            s = load_week(child, child_first, [], None, with_checkins=False).this
             for need, n in s.needs.items():
                 totals["needs"][need] = totals["needs"].get(need, 0) + n
             totals["ruptures"] += s.ruptures

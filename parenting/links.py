@@ -140,9 +140,9 @@ def active_link(token: str | None) -> ShareLink | None:
     return link
 
 
-@bp.after_request
+@bp.after_app_request
 def share_headers(response):
-    """Keep share pages out of caches, search engines and other sites' Referer headers."""
+    """Keep share pages (refused requests too) out of caches, search engines and Referers."""
     if request.path.startswith(COOKIE_PATH):
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Robots-Tag"] = "noindex, nofollow"

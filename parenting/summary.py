@@ -60,9 +60,17 @@ def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
 
 
 def load_week(
-    child: Child, first_day: date, caregivers: list[User], caregiver_id: int | None
+    child: Child,
+    first_day: date,
+    caregivers: list[User],
+    caregiver_id: int | None,
+    *,
+    with_checkins: bool = True,
 ) -> WeekFigures:
-    """Fetch the rows of this week and last week in a handful of queries, then compute."""
+    """Fetch the rows of this week and last week in a handful of queries, then compute.
+
+    Shared summaries pass with_checkins=False: check-ins are each caregiver's own.
+    """
     household = child.household
     tz = zone(household.timezone)
     prev_first = first_day - timedelta(days=7)
@@ -117,7 +125,7 @@ def load_week(
                 CheckIn.household_id == household.id, CheckIn.at >= start, CheckIn.at < end
             )
         )
-    ]
+    ] if with_checkins else []
     planned = {
         kind_by_id[kind_id].key: minute
         for kind_id, minute in db.session.execute(
@@ -346,7 +354,7 @@ def shared_week_context(
     include_reflection: bool,
 ) -> dict:
     """Build a read-only summary of one week: figures, and notes or reflection only if ticked."""
-    figures = load_week(child, first_day, [], None)
+    figures = load_week(child, first_day, [], None, with_checkins=False)
     context = {"f": figures, **page_context(figures, need_labels)}
     labels = context["need_labels"]
     context["notes"] = []

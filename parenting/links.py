@@ -96,7 +96,7 @@ def new_link(child_id: int):
             )
             db.session.add(link)
             db.session.commit()
-            current_app.logger.info("share link created user_id=%s", current_user.id)
+            security.log_event("share_link_created", current_user.id, link_id=link.id)
             url = url_for("links.open_link", token=token, _external=True)
             # The only time the token exists outside the visitor's browser: never stored.
             return render_template("links/created.html", url=url, link=link)

@@ -161,7 +161,7 @@ def migrate(app, revision="head", down=False):
 
 
 def drop_all_tables(engine) -> None:
-    """Drop every table in the database's current schema, whatever made it."""
+    """Drop every table in a PostgreSQL database's current schema, whatever made it."""
     with engine.begin() as connection:
         names = inspect(connection).get_table_names()
         if names:
@@ -183,11 +183,18 @@ def postgres_schema():
         db.engine.dispose()
     engine = create_engine(POSTGRES_URL, pool_size=1)
     with engine.connect() as connection:
-        preparer = connection.dialect.identifier_preparer
-        tables = [preparer.quote(name) for name in inspect(connection).get_table_names()
-                  if name != "alembic_version"]
-    # One statement for every table: far cheaper than building the schema again per test.
-    empty = text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        present = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    # Rows pointing elsewhere go first. A table the models don't know (test_migrations fails
+    # then) goes before all of them.
+    known = [table.name for table in reversed(db.metadata.sorted_tables)]
+    tables = sorted(present - set(known)) + [name for name in known if name in present]
+    quoted = [engine.dialect.identifier_preparer.quote(name) for name in tables]
+    # A test leaves a handful of rows: DELETE is several times faster than TRUNCATE (which makes
+    # new files for every table and index), and far cheaper than building the schema again.
+    # Ids restart at 1, as on the SQLite copies.
+    empty = "; ".join(f"DELETE FROM {name}" for name in quoted) + "; SELECT " + ", ".join(
+        f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in quoted
+    )
     yield engine, empty
     engine.dispose()
 
@@ -203,9 +210,9 @@ def postgres_app(postgres_schema):
         db.session.remove()
         db.engine.dispose()
     with engine.begin() as connection:
-        # A connection the test left open in a transaction would block TRUNCATE: fail, not hang.
+        # A connection the test left open in a transaction could block this: fail, not hang.
         connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-        connection.execute(empty)
+        connection.exec_driver_sql(empty)
 
 
 @pytest.fixture

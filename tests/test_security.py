@@ -19,6 +19,7 @@ from flask import abort
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
+from test_junk import query
 
 from parenting import security
 from parenting.extensions import db
@@ -653,8 +654,6 @@ def share_link_path(client, child) -> str:
 
 def crawl(client, ids, extra=()) -> list[tuple[str, object]]:
     """GET every route of the app over HTTPS (and the extra paths); return (path, response)."""
-    from test_junk import query
-
     app = client.application
     paths = [rule_url(app, rule, ids) for rule in app.url_map.iter_rules()
              if "GET" in rule.methods and rule.endpoint != "static"]
@@ -703,7 +702,8 @@ def test_every_answer_carries_the_security_headers(crawled):
     assert not problems, "\n".join(problems)
 
 
-def test_every_private_answer_when_logged_in_is_no_store(crawled):
+def test_private_answers_are_never_stored(crawled):
+    # Logged in: every page, JSON answer and download. Logged out: the API and share pages.
     state, answers = crawled
     private = [(path, r) for path, r in answers if is_private(r)]
     if state == "logged in":

@@ -4,7 +4,8 @@ The database holds 1,000 ordinary households (one caregiver, one child, four lig
 and one heavy household (two caregivers, two children, a year of 25 moments and 10 routines a
 day per child). It is built once, through the app factory and SQLAlchemy Core executemany, and
 cached in bench-data/ under a key made from the schema and the generator version, so a second
-run goes straight to the timings.
+run goes straight to the timings. `make load` (tools/load.py) seeds its database with the same
+generate() and insert_rows().
 """
 
 import argparse

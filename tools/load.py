@@ -220,12 +220,11 @@ def scan_log(path: Path) -> dict:
             "tracebacks": tracebacks, "in_app": in_app}
 
 
-def read_stats(prefix: Path) -> list[dict]:
-    with open(f"{prefix}_stats.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    rank = {name: i for i, name in enumerate(ORDER)}
-    rows.sort(key=lambda r: (r["Name"] == "Aggregated", rank.get(r["Name"], len(ORDER))))
-    return rows
+def read_samples(path: Path) -> list[tuple[float, str, float, bool]]:
+    """Return every request Locust made: (start time, name, milliseconds, failed)."""
+    with open(path, newline="") as handle:
+        return [(float(r["start"]), r["name"], float(r["ms"]), r["failed"] == "1")
+                for r in csv.DictReader(handle)]
 
 
 def read_failures(prefix: Path) -> list[dict]:
@@ -236,28 +235,38 @@ def read_failures(prefix: Path) -> list[dict]:
         return []
 
 
-def ms(value: str) -> str:
-    try:
-        return f"{float(value):.0f}"
-    except ValueError:
-        return value or "–"
+def summarise(samples: list[tuple[float, str, float, bool]], since: float = 0.0) -> dict:
+    """Return n, failures and percentiles per request name (and "all") from `since` on."""
+    by_name: dict[str, list[tuple[float, bool]]] = {}
+    for start, name, elapsed, failed in samples:
+        if start >= since:
+            by_name.setdefault(name, []).append((elapsed, failed))
+            by_name.setdefault("all", []).append((elapsed, failed))
+    rank = {name: i for i, name in enumerate([*ORDER, "all"])}
+    table = {}
+    for name in sorted(by_name, key=lambda n: rank.get(n, len(ORDER))):
+        times = [elapsed for elapsed, _ in by_name[name]]
+        table[name] = {
+            "n": len(times), "failures": sum(failed for _, failed in by_name[name]),
+            "p50": bench.percentile(times, 0.5), "p95": bench.percentile(times, 0.95),
+            "p99": bench.percentile(times, 0.99), "max": max(times),
+        }
+    return table
 
 
-def print_table(rows: list[dict]) -> None:
+def print_table(table: dict, seconds: float) -> None:
     print("\n| request | n | failures | req/s | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        name = r["Name"] if r["Name"] != "Aggregated" else "**all**"
-        print(f"| {name} | {int(r['Request Count']):,} | {r['Failure Count']} | "
-              f"{float(r['Requests/s']):.1f} | {ms(r['50%'])} | {ms(r['95%'])} | "
-              f"{ms(r['99%'])} | {ms(r['Max Response Time'])} |")
+    for name, r in table.items():
+        shown_name = f"**{name}**" if name == "all" or name in BUDGETS_MS else name
+        print(f"| {shown_name} | {r['n']:,} | {r['failures']} | {r['n'] / seconds:.1f} | "
+              f"{r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['max']:.0f} |")
 
 
-def verdicts(rows: list[dict], log: dict, saved: dict, created: dict,
+def verdicts(table: dict, log: dict, saved: dict, created: dict,
              users: int) -> list[tuple[bool, str]]:
     """Return (passed, message) for each budget."""
-    by_name = {r["Name"]: r for r in rows}
-    failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] != "Aggregated")
+    failures = table.get("all", {}).get("failures", 0)
     results = [
         (failures == 0, f"{failures} failed requests (budget 0)"),
         (not log["server_errors"], f"{len(log['server_errors'])} 5xx in the log (budget 0)"),
@@ -265,12 +274,12 @@ def verdicts(rows: list[dict], log: dict, saved: dict, created: dict,
         (log["tracebacks"] == 0, f"{log['tracebacks']} tracebacks in the log (budget 0)"),
     ]
     for name, budget in BUDGETS_MS.items():
-        row = by_name.get(name)
-        if row is None or not int(row["Request Count"]):
+        row = table.get(name)
+        if row is None:
             results.append((False, f"{name}: no requests made"))
             continue
-        p95 = float(row["95%"])
-        results.append((p95 <= budget, f"{name} p95 {p95:.0f} ms (budget {budget:.0f} ms)"))
+        results.append((row["p95"] <= budget,
+                        f"{name} p95 {row['p95']:.1f} ms (budget {budget:.0f} ms)"))
     for table, name in (("moment", "log moment"), ("routine", "log routine")):
         # A save still in flight when Locust stops can land without being counted: at most one
         # a user.
@@ -330,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
 
     log_path = data_dir / f"load-{kind}-gunicorn.log"
     prefix = data_dir / f"load-{kind}"
+    samples_path = data_dir / f"load-{kind}_samples.csv"
+    samples_path.unlink(missing_ok=True)
+    env["TEND_LOAD_SAMPLES"] = str(samples_path)
     workers = env.get("GUNICORN_WORKERS", "gunicorn.conf.py's default")
     threads = env.get("GUNICORN_THREADS", "gunicorn.conf.py's default")
     print(f"Starting gunicorn on {base} (workers: {workers}, threads: {threads}); "
@@ -337,8 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(log_path, "w") as log_file:
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "app:app"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, process_group=0,
         )
     try:
         wait_until_up(base, server)
@@ -364,14 +375,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop(server)
 
-    rows = read_stats(prefix)
+    samples = read_samples(samples_path) if samples_path.exists() else []
+    if not samples:
+        raise SystemExit(f"Locust made no requests (exit code {locust.returncode})")
+    table = summarise(samples)
+    first = samples[0][0]
+    seconds = max(samples[-1][0] - first, 1.0)
+    # The logins (argon2id, 64 MiB each) crowd the first seconds; after the last one the run is
+    # in its steady state.
+    logins = [start + elapsed / 1000 for start, name, elapsed, _ in samples if name == "login"]
+    steady_from = max(logins, default=first)
+    steady = summarise(samples, since=steady_from)
     log = scan_log(log_path)
     after = entry_counts()
-    created = {table: (after[table][0] - before[table][0], after[table][1] - before[table][1])
-               for table in after}
-    by_name = {r["Name"]: r for r in rows}
-    saved = {name: int(by_name[name]["Request Count"]) - int(by_name[name]["Failure Count"])
-             if name in by_name else 0 for name in ("log moment", "log routine")}
+    created = {name: (after[name][0] - before[name][0], after[name][1] - before[name][1])
+               for name in after}
+    saved = {name: table[name]["n"] - table[name]["failures"] if name in table else 0
+             for name in ("log moment", "log routine")}
 
     print(f"\nLocust exited with {locust.returncode} after {elapsed:.0f} s; load average "
           f"{load_before:.2f} before, {load_after:.2f} at the end.")
@@ -379,7 +399,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gunicorn used {cpu_after - cpu_before:.0f} CPU seconds "
               f"({(cpu_after - cpu_before) / elapsed:.2f} cores on average), Locust "
               f"{locust_cpu:.0f} ({locust_cpu / elapsed:.2f} cores).")
-    print_table(rows)
+    print(f"\nThe whole run ({seconds:.0f} s of requests):")
+    print_table(table, seconds)
+    steady_seconds = max(samples[-1][0] - steady_from, 1.0)
+    print(f"\nAfter the last login ({steady_from - first:.0f} s in; {steady_seconds:.0f} s):")
+    print_table({name: row for name, row in steady.items() if name != "login"}, steady_seconds)
     print("\nTime in gunicorn's access log (from the worker reading the request to the answer; "
           "excludes time queued before a worker thread picks it up):")
     print("\n| request | n | p50 ms | p95 ms |")
@@ -395,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in log["server_errors"][:5]:
         print(f"  5xx: {line}")
 
-    results = verdicts(rows, log, saved, created, args.users)
+    results = verdicts(table, log, saved, created, args.users)
     print()
     for passed, message in results:
         print(f"{'PASS' if passed else 'FAIL'}  {message}")
@@ -406,7 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         "gunicorn_cpu_s": None if cpu_after is None else round(cpu_after - cpu_before, 1),
         "locust_cpu_s": round(locust_cpu, 1), "in_app_ms": log["in_app"],
         "statuses": log["statuses"], "locked": log["locked"], "created": created,
-        "stats": rows, "results": [[passed, message] for passed, message in results],
+        "requests": table, "steady_from_s": round(steady_from - first, 1),
+        "steady": steady, "results": [[passed, message] for passed, message in results],
     }
     (data_dir / f"load-{kind}.json").write_text(json.dumps(summary, indent=2) + "\n")
     ok = all(passed for passed, _ in results)

@@ -13,9 +13,12 @@ like a browser's); "today" and "week summary" time the redirect and the page it 
 
 Settings come from the environment (tools/load.py sets them): TEND_LOAD_PASSWORD,
 TEND_LOAD_EMAIL (a format string for the household number), TEND_LOAD_HOUSEHOLDS (how many are
-seeded) and TEND_LOAD_FIRST (the number the first user takes).
+seeded), TEND_LOAD_FIRST (the number the first user takes) and TEND_LOAD_SAMPLES (a CSV file
+that gets every request's start time, name, response time and outcome when the run ends, so the
+percentiles can be taken again over part of the run).
 """
 
+import csv
 import html
 import itertools
 import os
@@ -23,13 +26,33 @@ import random
 import re
 from urllib.parse import urlsplit
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
 PASSWORD = os.environ.get("TEND_LOAD_PASSWORD", "a slow bench password")
 EMAIL = os.environ.get("TEND_LOAD_EMAIL", "parent{:04d}@bench.test")
 HOUSEHOLDS = int(os.environ.get("TEND_LOAD_HOUSEHOLDS", "1000"))
 FIRST = int(os.environ.get("TEND_LOAD_FIRST", "1"))
+SAMPLES = os.environ.get("TEND_LOAD_SAMPLES", "")
+
+_samples: list[tuple[float, str, float, int]] = []
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None,
+            start_time=None, **_kwargs):
+    if SAMPLES:
+        _samples.append((start_time or 0.0, name, response_time, int(exception is not None)))
+
+
+@events.quitting.add_listener
+def _write_samples(**_kwargs):
+    if not SAMPLES:
+        return
+    with open(SAMPLES, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["start", "name", "ms", "failed"])
+        writer.writerows(sorted(_samples))
 
 # Users are greenlets in one process: a plain counter hands each a household of its own.
 _next_number = itertools.count()
@@ -71,6 +94,11 @@ def routine_forms(page: str) -> list[dict[str, str]]:
     return forms
 
 
+def status(response) -> str:
+    """Return the status code, or the error when there was no answer at all."""
+    return str(response.status_code or getattr(response, "error", None) or "no answer")
+
+
 def local_path(location: str) -> str:
     """Return the path and query of a redirect's Location (relative or absolute)."""
     parts = urlsplit(location)
@@ -83,6 +111,11 @@ class Caregiver(HttpUser):
     wait_time = between(1, 3)
 
     def on_start(self) -> None:
+        # A new connection for each request, as nginx makes to gunicorn by default
+        # (docs/deploying.md): with keep-alive straight to gunicorn, a request sent just as a
+        # worker restarts after max_requests finds its connection closed, an error no browser
+        # would show (it retries) and no proxied deployment meets.
+        self.client.headers["Connection"] = "close"
         self.routines: list[dict[str, str]] = []
         self.need_links: list[str] = []
         self.number = FIRST + next(_next_number) % HOUSEHOLDS
@@ -96,7 +129,7 @@ class Caregiver(HttpUser):
         with self.client.get("/login", name="login form", catch_response=True) as response:
             token = csrf_token(response.text or "")
             if response.status_code != 200 or not token:
-                response.failure(f"login form: {response.status_code}, no CSRF token")
+                response.failure(f"login form: {status(response)}, no CSRF token")
                 raise StopUser()
         data = {"csrf_token": token, "email": self.email, "password": PASSWORD}
         with self.client.post("/login", data=data, name="login", allow_redirects=False,
@@ -104,7 +137,7 @@ class Caregiver(HttpUser):
             where = response.headers.get("Location", "")
             if response.status_code != 302 or local_path(where).startswith("/login"):
                 # A failed login counts toward the throttle: stop rather than try again.
-                response.failure(f"login as {self.email} failed: {response.status_code}")
+                response.failure(f"login as {self.email} failed: {status(response)}")
                 raise StopUser()
 
     def open_home(self, path: str = "/") -> None:
@@ -112,7 +145,7 @@ class Caregiver(HttpUser):
         with self.client.get(path, name="home", catch_response=True) as response:
             page = response.text or ""
             if response.status_code != 200:
-                response.failure(f"home: {response.status_code}")
+                response.failure(f"home: {status(response)}")
                 return
             self.routines = routine_forms(page)
             self.need_links = [html.unescape(link) for link in NEED_LINK.findall(page)]
@@ -131,7 +164,7 @@ class Caregiver(HttpUser):
         """GET a page, following redirects; fail unless it ends logged in on a URL with lands_on."""
         with self.client.get(path, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{name}: {response.status_code}")
+                response.failure(f"{name}: {status(response)}")
             elif 'name="password"' in (response.text or ""):
                 response.failure(f"{name}: sent to the login page")
             elif lands_on not in urlsplit(response.url or "").path:
@@ -145,7 +178,7 @@ class Caregiver(HttpUser):
             fields = inputs(page)
             token = csrf_token(page)
             if response.status_code != 200 or not token:
-                response.failure(f"moment form: {response.status_code}, no CSRF token")
+                response.failure(f"moment form: {status(response)}, no CSRF token")
                 return
         child = next((a["value"] for a in fields if a.get("name") == "child_id"
                       and (a.get("type") == "hidden" or "checked" in a)), None)
@@ -158,7 +191,7 @@ class Caregiver(HttpUser):
         with self.client.post("/moments/new", data=data, name="log moment",
                               allow_redirects=False, catch_response=True) as response:
             if response.status_code != 302:
-                response.failure(f"log moment: {response.status_code}, not a redirect")
+                response.failure(f"log moment: {status(response)}, not a redirect")
                 return
         self.follow(response, "prompt")
 
@@ -169,7 +202,7 @@ class Caregiver(HttpUser):
                               allow_redirects=False, catch_response=True) as response:
             # A refused tap redirects home too, but only a saved one says which routine it was.
             if response.status_code != 302 or "logged=" not in response.headers.get("Location", ""):
-                response.failure(f"log routine: {response.status_code}, not saved")
+                response.failure(f"log routine: {status(response)}, not saved")
                 return
         self.follow(response, "home")
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := app.py
 
-.PHONY: run test test-pg demo lint migrate serve bench load clean
+.PHONY: run test test-pg e2e demo lint migrate serve bench bench-web load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,19 @@ test-pg: $(STAMP)
 		exit 2; }
 	$(BIN)/python -m pytest -rs
 
+# Browser tests (tests/e2e; `make test` skips them): gunicorn on 127.0.0.1 with a fresh SQLite
+# database, Debian's chromium (`apt-get install chromium`) driven by Playwright, and axe-core from
+# npm. Without /usr/bin/chromium they are skipped, except in CI (CI=true), where they fail.
+# Options go through E2E_ARGS, e.g. `make e2e E2E_ARGS="-k offline -x"`.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund
+	touch $@
+
+e2e: $(STAMP) $(AXE)
+	$(BIN)/python -m pytest tests/e2e -rs $(E2E_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -60,6 +73,19 @@ bench: $(STAMP)
 # LOAD_ARGS="--database-url postgresql://tend@127.0.0.1:5433/tend --reset --strict".
 load: $(STAMP)
 	$(BIN)/python tools/load.py $(LOAD_ARGS)
+
+# Lighthouse (npm, pinned in tools/lighthouse/) with its mobile preset against Debian's chromium
+# (CHROME_PATH, else /usr/bin/chromium): home, the moment form and the weekly summary of the demo
+# household served by gunicorn, medians of 3 runs, checked against issue 4's budgets.
+# Options go through BENCH_WEB_ARGS, e.g. `make bench-web BENCH_WEB_ARGS="--strict"` or "--runs 5".
+LIGHTHOUSE := tools/lighthouse/node_modules/lighthouse/cli/index.js
+
+$(LIGHTHOUSE): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund
+	touch $@
+
+bench-web: $(STAMP) $(LIGHTHOUSE)
+	$(BIN)/python tools/bench_web.py $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

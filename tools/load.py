@@ -18,7 +18,6 @@ import re
 import resource
 import secrets
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 
 import bench
 from flask_migrate import upgrade
+from hostinfo import cpu_summary, free_port
 from sqlalchemy import func, inspect, select, text
 
 from parenting import create_app, security
@@ -59,22 +59,8 @@ def parse_duration(value: str) -> int:
     return total
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} CPUs ({model or 'unknown CPU'}), Python {sys.version.split()[0]}, "
+    return (f"{cpu_summary()}, Python {sys.version.split()[0]}, "
             f"SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.2f}")
 
 

@@ -35,95 +35,71 @@ def children_query(household_id: int):
 def get_child_or_404(child_id: int) -> Child:
     """Return a child of the current household, or 404."""
     require_id(child_id)
-    child = db.session.scalar(
+    return db.one_or_404(
         select(Child).where(Child.id == child_id, Child.household_id == current_household().id)
     )
-    if child is None:
-        abort(404)
-    return child
 
 
 def get_moment_or_404(moment_id: int) -> Moment:
     """Return a moment of the current household, or 404."""
     require_id(moment_id)
-    moment = db.session.scalar(
+    return db.one_or_404(
         select(Moment)
         .join(Child)
         .where(Moment.id == moment_id, Child.household_id == current_household().id)
     )
-    if moment is None:
-        abort(404)
-    return moment
 
 
 def get_routine_or_404(routine_id: int) -> Routine:
     """Return a routine entry of the current household, or 404."""
     require_id(routine_id)
-    routine = db.session.scalar(
+    return db.one_or_404(
         select(Routine)
         .join(Child)
         .where(Routine.id == routine_id, Child.household_id == current_household().id)
     )
-    if routine is None:
-        abort(404)
-    return routine
 
 
 def get_kind_or_404(kind_id: int) -> RoutineKind:
     """Return a routine kind of the current household, or 404."""
     require_id(kind_id)
-    kind = db.session.scalar(
+    return db.one_or_404(
         select(RoutineKind).where(
             RoutineKind.id == kind_id, RoutineKind.household_id == current_household().id
         )
     )
-    if kind is None:
-        abort(404)
-    return kind
 
 
 def get_checkin_or_404(checkin_id: int) -> CheckIn:
     """Return one of the current user's own check-ins, or 404."""
     require_id(checkin_id)
-    checkin = db.session.scalar(
+    return db.one_or_404(
         select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.user_id == current_user.id)
     )
-    if checkin is None:
-        abort(404)
-    return checkin
 
 
 def get_moment_by_uuid_or_404(moment_uuid: str) -> Moment:
     """Return a moment of the current household by its client-made UUID, or 404."""
-    moment = db.session.scalar(
+    return db.one_or_404(
         select(Moment)
         .join(Child)
         .where(Moment.uuid == moment_uuid, Child.household_id == current_household().id)
     )
-    if moment is None:
-        abort(404)
-    return moment
 
 
 def get_routine_by_uuid_or_404(routine_uuid: str) -> Routine:
     """Return a routine entry of the current household by its client-made UUID, or 404."""
-    routine = db.session.scalar(
+    return db.one_or_404(
         select(Routine)
         .join(Child)
         .where(Routine.uuid == routine_uuid, Child.household_id == current_household().id)
     )
-    if routine is None:
-        abort(404)
-    return routine
 
 
 def get_kind_by_key_or_404(key: str) -> RoutineKind:
     """Return a routine kind of the current household by its key, or 404."""
-    kind = db.session.scalar(
+    return db.one_or_404(
         select(RoutineKind).where(
             RoutineKind.key == key, RoutineKind.household_id == current_household().id
         )
     )
-    if kind is None:
-        abort(404)
-    return kind

@@ -54,25 +54,19 @@ def normalise_code(code: str) -> str:
 def get_own_group_or_404(group_id: int) -> Group:
     """Return a group this facilitator runs, or 404."""
     require_id(group_id)
-    group = db.session.scalar(
+    return db.one_or_404(
         select(Group).where(Group.id == group_id, Group.facilitator_id == current_user.id)
     )
-    if group is None:
-        abort(404)
-    return group
 
 
 def get_own_membership_or_404(membership_id: int) -> Membership:
     """Return one of the current parent's memberships, or 404."""
     require_id(membership_id)
-    membership = db.session.scalar(
+    return db.one_or_404(
         select(Membership).where(
             Membership.id == membership_id, Membership.user_id == current_user.id
         )
     )
-    if membership is None:
-        abort(404)
-    return membership
 
 
 def group_weeks(group: Group, week_start: int) -> list[date]:

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     g,
@@ -45,14 +44,11 @@ def week_choices(week_start: int) -> list[tuple[str, str]]:
 def get_link_or_404(link_id: int) -> ShareLink:
     """Return a share link of the current household, or 404."""
     require_id(link_id)
-    link = db.session.scalar(
+    return db.one_or_404(
         select(ShareLink).where(
             ShareLink.id == link_id, ShareLink.household_id == current_household().id
         )
     )
-    if link is None:
-        abort(404)
-    return link
 
 
 @bp.route("/children/<int:child_id>/share-links/new", methods=["GET", "POST"])

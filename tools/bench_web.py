@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostinfo import cpu_summary, free_port
+from hostinfo import cpu_summary, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -119,21 +119,6 @@ def run(cmd: list[str], env: dict, timeout: float = 300) -> str:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"{' '.join(cmd[:3])} … exited with {result.returncode}")
     return result.stdout
-
-
-def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer /healthz within {seconds:.0f} s")
 
 
 def stop(server: subprocess.Popen) -> None:

@@ -1,7 +1,11 @@
-"""What the benchmark tools say about this machine, and a free port on it."""
+"""What the benchmark tools say about this machine, a free port on it, and a server coming up."""
 
 import os
 import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 
@@ -23,3 +27,19 @@ def cpu_summary() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} CPUs ({model or 'unknown CPU'})"
+
+
+def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    """Wait for gunicorn to answer /healthz; stop the tool if it exits or never answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"gunicorn did not answer /healthz within {seconds:.0f} s")

@@ -22,15 +22,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import bench
 from flask_migrate import upgrade
-from hostinfo import cpu_summary, free_port
+from hostinfo import cpu_summary, free_port, wait_until_up
 from sqlalchemy import func, inspect, select, text
 
 from parenting import create_app, security
@@ -119,21 +117,6 @@ def entry_counts() -> dict[str, tuple[int, int]]:
         db.session.remove()
         db.engine.dispose()
     return result
-
-
-def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode} before answering")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer /healthz within {seconds:.0f} s")
 
 
 def cpu_seconds(pid: int) -> float | None:

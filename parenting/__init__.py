@@ -59,7 +59,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     # "strong" would log parents out whenever the phone hops between Wi-Fi and mobile data.
     login_manager.session_protection = "basic"
-    from . import auth  # noqa: F401  (registers the user loader)
+    from . import sessions  # the user loader, and when a login ends
+    sessions.init_app(app)
 
 
 def render_migration_type(type_, obj, autogen_context):

@@ -38,20 +38,6 @@ TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and 
 EMAIL_TAKEN = "We couldn't create an account with that email. If it is yours, log in instead."
 
 
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """Load a user from "id:session_version"; a stale version is no session at all."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        uid, version = int(raw_id), int(raw_version)
-    except ValueError:
-        return None
-    user = db.session.get(User, uid)
-    if user is None or user.session_version != version:
-        return None
-    return user
-
-
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send people to log in; tell API callers 401 in JSON, never a redirect."""

@@ -32,21 +32,41 @@ def instance_secret(instance_path: str) -> str:
         return DEV_SECRET_KEY
 
 
+def env_int(name: str, default: int) -> int:
+    """Return a whole number from the environment, or the default when unset or empty."""
+    return int(os.environ.get(name, "").strip() or default)
+
+
 def load(instance_path: str) -> dict:
     """Build the configuration from defaults and the environment."""
+    secure = os.environ.get("SECURE_COOKIES", "0") == "1"
+    remember_days = env_int("REMEMBER_DAYS", 30)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Browsers take a __Host- cookie only when Secure, on Path=/ and without Domain, so no
+        # subdomain and no plain-HTTP page can plant or overwrite it; over HTTP, plain names.
+        "SESSION_COOKIE_NAME": "__Host-tend_session" if secure else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_NAME": "__Host-tend_remember" if secure else "remember_token",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=remember_days),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": os.environ.get("SECURE_COOKIES", "0") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "REMEMBER_COOKIE_SECURE": secure,
+        # The share cookie lives on Path=/s/, so it can have __Secure- but not __Host-.
+        "SHARE_COOKIE_NAME": "__Secure-tend_share" if secure else "tend_share",
+        # How long a login lasts (parenting/sessions.py). Without "remember me": until
+        # SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS at most. With it:
+        # REMEMBER_DAYS after the password was typed, however it is used.
+        "SESSION_IDLE_MINUTES": env_int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": env_int("SESSION_ABSOLUTE_HOURS", 12),
+        "REMEMBER_DAYS": remember_days,
+        # How long the signed session cookie stays readable after it was last written.
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=remember_days),
         # The offline queue and long forms outlive Flask-WTF's one-hour default.
         "WTF_CSRF_TIME_LIMIT": None,
         "PASSWORD_HASHER": "argon2",

@@ -27,7 +27,6 @@ from .timefmt import local_today, zone
 
 bp = Blueprint("links", __name__)
 
-COOKIE = "tend_share"
 COOKIE_PATH = "/s/"
 DEFAULT_DAYS = 14
 MAX_DAYS = 90
@@ -158,7 +157,7 @@ def open_link(token: str):
         return gone()
     response = redirect(url_for("links.shared_week"), code=303)
     response.set_cookie(
-        COOKIE,
+        current_app.config["SHARE_COOKIE_NAME"],
         token,
         max_age=int((link.expires_at - utcnow()).total_seconds()),
         path=COOKIE_PATH,
@@ -198,7 +197,7 @@ def link_weeks(link: ShareLink) -> list[date]:
 @bp.get("/s/")
 @bp.get("/s/weeks/<week>")
 def shared_week(week: str | None = None):
-    link = active_link(request.cookies.get(COOKIE))
+    link = active_link(request.cookies.get(current_app.config["SHARE_COOKIE_NAME"]))
     if link is None:
         return gone()
     weeks = link_weeks(link)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from conftest import flashed, kind_by_key
+from conftest import flashed, kind_by_key, login
 from sqlalchemy import select
 
 from parenting import domain, prompts
@@ -406,8 +406,11 @@ def test_no_prompt_repeats_for_a_caregiver_within_seven_days(
     start = datetime.now(UTC)
 
     with time_machine.travel(start, tick=False) as clock:
+        # Posts hours and days apart: a phone with "remember me" (a session alone would idle out).
+        phone = app.test_client()
+        login(phone, remember=True)
         for _ in range(len(eligible) + 3):
-            response = client.post("/moments/new", data=moment_data(child))
+            response = phone.post("/moments/new", data=moment_data(child))
             assert response.status_code == 302
             clock.shift(timedelta(hours=1))
         shown = [m.prompt_id for m in all_moments(app) if m.prompt_id]
@@ -415,9 +418,9 @@ def test_no_prompt_repeats_for_a_caregiver_within_seven_days(
         assert len(shown) == len(set(shown)), "a prompt was shown twice within a week"
         assert set(shown) == eligible
         # Once every fitting prompt is used up, saving still works, just without a prompt.
-        response = client.post("/moments/new", data=moment_data(child))
+        response = phone.post("/moments/new", data=moment_data(child))
         assert location(response) == f"/?child={child}"
-        assert "Saved." in flashed(client.get(location(response)))
+        assert "Saved." in flashed(phone.get(location(response)))
 
         # The week is counted per caregiver.
         bo = make_user(email="bo@example.org", name="Bo", using=other_client)
@@ -426,7 +429,7 @@ def test_no_prompt_repeats_for_a_caregiver_within_seven_days(
         assert location(response).endswith("/prompt")
 
         clock.shift(timedelta(days=7))
-        response = client.post("/moments/new", data=moment_data(child))
+        response = phone.post("/moments/new", data=moment_data(child))
         assert location(response).endswith("/prompt")
         assert all_moments(app)[-1].prompt_id in eligible
 

@@ -196,10 +196,11 @@ def test_session_and_remember_cookies_are_httponly_lax_and_last_at_most_30_days(
 def test_secure_cookies_setting_marks_both_cookies_secure(prod_like, make_user, monkeypatch):
     monkeypatch.setenv("SECURE_COOKIES", "1")
 
-    cookies = set_cookie_attributes(login_response(prod_like(), make_user))
+    app = prod_like()
+    cookies = set_cookie_attributes(login_response(app, make_user))
 
-    assert cookies["session"].get("secure") is True
-    assert cookies["remember_token"].get("secure") is True
+    assert cookies[app.config["SESSION_COOKIE_NAME"]].get("secure") is True
+    assert cookies[app.config["REMEMBER_COOKIE_NAME"]].get("secure") is True
 
 
 # 14. A new session at login

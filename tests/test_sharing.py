@@ -912,6 +912,7 @@ def test_a_link_stops_working_when_it_expires(app, client, parent):
         response = app.test_client().get(f"/s/{token}")
         assert response.status_code == 404
         assert "Set-Cookie" not in response.headers
+        login(client)  # fifteen days on, the parent logs in again
         assert "expired" in flashed(client.get("/share-links"))
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from conftest import flashed, kind_by_key, signup
+from conftest import flashed, kind_by_key, login, signup
 from sqlalchemy import event, select
 
 from parenting import domain, prompts
@@ -680,6 +680,7 @@ def test_a_rupture_counts_as_repaired_once_the_repair_has_happened(
         db.session.get(Moment, moment).repaired_at = at(18, 9)
         db.session.commit()
     clock.move_to(at(20, 12))
+    login(client)  # three days on, the sign-up's login has ended
     after = client.get(api_url(mo, LAST_WEEK)).get_json()
 
     assert (before["ruptures"], before["repaired"]) == (1, 0)

@@ -23,8 +23,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 # Share-link and invite tokens travel in the path (/s/<token>, /invites/<token>) once, on the way
-# to a cookie: never write them to a log.
-SECRET_PATHS = re.compile(r"^/(s|invites|join)/(?!weeks/)[^/]+")
+# to a cookie, and emailed links carry theirs (/signup/confirm/<token>, /password/reset/<token>,
+# /account/email/confirm/<token>): never write them to a log.
+SECRET_PATHS = re.compile(
+    r"^/(s|invites|join|signup/confirm|password/reset|account/email/confirm)"
+    r"/(?!weeks/|sent$)[^/]+"
+)
 
 
 def redact_path(path: str) -> str:

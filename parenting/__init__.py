@@ -6,7 +6,7 @@ from flask import Flask, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from . import assets, config, security
+from . import assets, config, mail, security
 from .extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.load(app.instance_path))
+    app.config.from_mapping(mail.settings_from_env())
     if test_config is not None:
         app.config.from_mapping(test_config)
     config.check_production(app.config, app.debug)
@@ -125,6 +126,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(mail.outbox_command)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -21,6 +21,7 @@ from .forms import DeleteAccountForm
 from .models import (
     CheckIn,
     Child,
+    EmailToken,
     FacilitatorNote,
     Group,
     Household,
@@ -403,6 +404,8 @@ def erase_account(user: User) -> bool:
     # what they logged in a household that stays keeps existing, by "a former caregiver".
     delete_rows(User.__table__, User.__table__.c.id == user_id)
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    # Emailed links and notices for this address (a sign-up link's row kept the password hash).
+    db.session.execute(delete(EmailToken).where(EmailToken.email == email))
     household_goes = household_id is not None and not db.session.scalar(
         select(func.count()).select_from(User).where(User.household_id == household_id)
     )

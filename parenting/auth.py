@@ -1,6 +1,5 @@
 """Sign up, log in and out, account settings, and joining a household by invite."""
 
-from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -15,27 +14,29 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import domain, security
+from . import domain, mail, security, tokens
 from .extensions import db, login_manager
 from .forms import (
     AccountForm,
     ButtonForm,
     ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmSignupForm,
     LoginForm,
+    NewPasswordForm,
+    ResetRequestForm,
     SignupForm,
 )
-from .models import Child, Household, Invite, RoutineKind, User, utcnow
+from .models import Child, EmailToken, Household, Invite, RoutineKind, User, utcnow
 
 bp = Blueprint("auth", __name__)
 
 INVITE_SESSION_KEY = "invite_token"
-REMEMBER_DAYS = 30
 TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and try again."
-EMAIL_TAKEN = "We couldn't create an account with that email. If it is yours, log in instead."
+SENT_TO_KEY = "mail_sent_to"
 
 
 @login_manager.unauthorized_handler
@@ -112,51 +113,206 @@ def signup():
     invite = pending_invite()
     if form.validate_on_submit():
         email = normalise_email(form.email.data)
-        ip = security.client_ip()
-        wait = security.throttle_wait(None, ip)
+        wait = tokens.ip_wait()
         if wait:
             security.log_event("signup_throttled")
             form.email.errors.append(TOO_MANY_TRIES)
-            page = render_template("auth/signup.html", form=form, invite=invite)
-            return page, 429, {"Retry-After": str(wait)}
-        if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-            # Without sending email, sign-up cannot hide that an address has an account: a
-            # parent needs to know what to do next. The message does not say whose account it
-            # is, and each such answer counts against the address like a failed login, so
-            # nobody can test a list of emails.
-            security.record_login_failure("", ip)
-            security.log_event("signup_refused")
-            form.email.errors.append(EMAIL_TAKEN)
+            return throttled_page("auth/signup.html", wait, form=form, invite=invite)
+        # Whether or not the address has an account, this costs one argon2 hash, one row and
+        # one email, and the answer is the same page: only the mailbox's owner learns which.
+        password_hash = security.hash_password(form.password.data)
+        existing = db.session.scalar(select(User.id).where(User.email == email))
+        tokens.forget_old()
+        message = None
+        if not tokens.address_allows(email):
+            pass  # This address has had its emails for the hour; the page reads the same.
+        elif existing is not None:
+            tokens.record_notice(email, existing)
+            message = ("signup_exists", {
+                "login_link": mail.external_url("auth.login"),
+                "reset_link": mail.external_url("auth.reset_request"),
+            })
         else:
-            user = User(
-                email=email,
-                display_name=form.display_name.data.strip(),
-                password_hash=security.hash_password(form.password.data),
-                timezone=form.timezone.data,
-            )
-            db.session.add(user)
-            db.session.flush()
-            facilitator = form.role.data == "facilitator" and invite is None
-            user.is_facilitator = facilitator
-            if invite is not None:
-                join_household(user, invite)
-                session.pop(INVITE_SESSION_KEY, None)
-            elif not facilitator:
-                # A facilitator has no household unless they also care for a child.
-                create_household(user)
-            db.session.commit()
-            session.clear()
-            login_user(user, remember=False)
-            security.log_event("signup", user.id)
-            if invite is not None:
-                flash(f"Welcome! You've joined {invite.household.name}.", "success")
-                return redirect(url_for("log.home"))
-            if facilitator:
-                flash("Welcome to Tend. Create your first group.", "success")
-                return redirect(url_for("groups.index"))
-            flash("Welcome to Tend. Add your child to start.", "success")
-            return redirect(url_for("household.new_child"))
+            name = form.display_name.data.strip()
+            token = tokens.issue(tokens.SIGNUP, email, payload={
+                "display_name": name,
+                "timezone": form.timezone.data,
+                "facilitator": form.role.data == "facilitator" and invite is None,
+                "password_hash": password_hash,
+                "invite_id": invite.id if invite is not None else None,
+            })
+            message = ("signup_link", {
+                "name": name, "link": mail.external_url("auth.confirm_signup", token=token),
+            })
+        db.session.commit()
+        if message:
+            mail.send(email, message[0], **message[1])
+        security.log_event("signup_requested")
+        session[SENT_TO_KEY] = email
+        return redirect(url_for("auth.check_email"))
     return render_template("auth/signup.html", form=form, invite=invite)
+
+
+@bp.route("/signup/check-email")
+def check_email():
+    return render_template(
+        "auth/check_email.html", email=session.get(SENT_TO_KEY), reset=False,
+        mail_server=mail.backend(current_app) == "smtp",
+    )
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    """Create the account from a sign-up link (a GET only shows the button: mail scanners
+    open links)."""
+    row = tokens.find(token, tokens.SIGNUP)
+    if row is None:
+        return link_gone(url_for("auth.signup"))
+    payload = row.payload or {}
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        user = create_account(row)
+        if user is None:
+            flash("This email has a Tend account already. Log in with it.", "info")
+            return redirect(url_for("auth.login"))
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        security.log_event("signup", user.id)
+        invited = payload.get("invite_id")
+        if invited and user.household is not None and invited == joined_invite_id(user):
+            flash(f"Welcome! You've joined {user.household.name}.", "success")
+            return redirect(url_for("log.home"))
+        if invited:
+            flash("Welcome to Tend. The invite had expired or been used, so this is a "
+                  "household of your own: ask for a new invite to join theirs.", "info")
+        if user.is_facilitator:
+            flash("Welcome to Tend. Create your first group.", "success")
+            return redirect(url_for("groups.index"))
+        flash("Welcome to Tend. Add your child to start.", "success")
+        return redirect(url_for("household.new_child"))
+    return render_template("auth/confirm_signup.html", form=form, email=row.email,
+                           name=payload.get("display_name", ""))
+
+
+def create_account(row) -> User | None:
+    """Create the user a sign-up link stands for, and use the link; None if the email has an
+    account by now."""
+    payload = dict(row.payload or {})
+    tokens.use(row)
+    # The password hash has done its job here; it lives on only in the user row.
+    row.payload = None
+    if db.session.scalar(select(User.id).where(User.email == row.email)) is not None:
+        db.session.commit()
+        return None
+    facilitator = bool(payload.get("facilitator"))
+    user = User(
+        email=row.email,
+        display_name=str(payload.get("display_name", ""))[:60] or row.email.split("@")[0][:60],
+        password_hash=payload["password_hash"],
+        timezone=payload.get("timezone") or "UTC",
+        is_facilitator=facilitator,
+    )
+    db.session.add(user)
+    db.session.flush()
+    invite = db.session.get(Invite, payload["invite_id"]) if payload.get("invite_id") else None
+    if invite is not None and invite.used_at is None and invite.expires_at > utcnow():
+        join_household(user, invite)
+    elif not facilitator:
+        # A facilitator has no household unless they also care for a child.
+        create_household(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same address finished signing up in another tab a moment ago.
+        db.session.rollback()
+        return None
+    return user
+
+
+def joined_invite_id(user: User) -> int | None:
+    return db.session.scalar(select(Invite.id).where(Invite.used_by_id == user.id))
+
+
+def link_gone(again: str | None = None):
+    return render_template("auth/link_gone.html", again=again), 404
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        wait = tokens.ip_wait()
+        if wait:
+            security.log_event("reset_throttled")
+            form.email.errors.append(TOO_MANY_TRIES)
+            return throttled_page("auth/reset_request.html", wait, form=form)
+        email = normalise_email(form.email.data)
+        user = db.session.scalar(select(User).where(User.email == email))
+        tokens.forget_old()
+        message = None
+        if user is not None and tokens.address_allows(email):
+            token = tokens.issue(tokens.RESET, email, user_id=user.id)
+            message = ("reset_link", {
+                "name": user.display_name,
+                "link": mail.external_url("auth.reset_password", token=token),
+            })
+        else:
+            # Counted against this network address like a real one; nothing is sent.
+            tokens.record_notice(email)
+        db.session.commit()
+        if message:
+            mail.send(email, message[0], **message[1])
+        security.log_event("reset_requested")
+        session[SENT_TO_KEY] = email
+        return redirect(url_for("auth.reset_sent"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/password/reset/sent")
+def reset_sent():
+    return render_template(
+        "auth/check_email.html", email=session.get(SENT_TO_KEY), reset=True,
+        mail_server=mail.backend(current_app) == "smtp",
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    row = tokens.find(token, tokens.RESET)
+    user = db.session.get(User, row.user_id) if row is not None and row.user_id else None
+    if user is None or user.email != row.email:
+        return link_gone(url_for("auth.reset_request"))
+    form = NewPasswordForm(email=user.email)
+    if form.validate_on_submit():
+        user.password_hash = security.hash_password(form.new_password.data)
+        # Every session and remember cookie dies; so does every other reset link.
+        user.session_version += 1
+        use_all(user.id, tokens.RESET)
+        security.clear_login_failures(user.email)
+        db.session.commit()
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        security.log_event("password_reset", user.id)
+        notify_password_changed(user)
+        flash("Your new password is saved, and you're logged in. Any other phone or computer "
+              "is logged out.", "success")
+        return redirect(url_for("log.home"))
+    return render_template("auth/reset_password.html", form=form, email=user.email)
+
+
+def use_all(user_id: int, purpose: str) -> None:
+    """Use up every outstanding link of one kind for a user."""
+    db.session.execute(
+        update(EmailToken)
+        .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
+               EmailToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def notify_password_changed(user: User) -> None:
+    mail.send(user.email, "password_changed", name=user.display_name,
+              reset_link=mail.external_url("auth.reset_request"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -186,7 +342,7 @@ def login():
         invite_token = session.get(INVITE_SESSION_KEY)
         # A fresh session id at login: nothing from before carries over but the invite.
         session.clear()
-        login_user(user, remember=form.remember.data, duration=timedelta(days=REMEMBER_DAYS))
+        login_user(user, remember=form.remember.data)
         security.log_event("login", user.id)
         if invite_token:
             session[INVITE_SESSION_KEY] = invite_token
@@ -281,7 +437,7 @@ def renew_login(user: User) -> None:
     """Log this browser in again with a fresh session after the session version changed."""
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     session.clear()
-    login_user(user, remember=remembered, duration=timedelta(days=REMEMBER_DAYS))
+    login_user(user, remember=remembered)
 
 
 def throttled_page(template: str, wait: int, **context):
@@ -304,9 +460,11 @@ def change_password():
         user.password_hash = security.hash_password(form.new_password.data)
         # Every other session and remember cookie dies with the old version; this one renews.
         user.session_version += 1
+        use_all(user.id, tokens.RESET)
         db.session.commit()
         renew_login(user)
         security.log_event("password_changed", user.id)
+        notify_password_changed(user)
         flash("Your password is changed. Any other phone or computer is logged out.", "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -328,27 +486,68 @@ def change_email():
         if email == current_user.email:
             form.email.errors.append("That is already your email.")
             return render_template("auth/change_email.html", form=form)
-        taken = db.session.scalar(select(User.id).where(User.email == email)) is not None
+        wait = tokens.ip_wait()
+        if wait:
+            form.email.errors.append(TOO_MANY_TRIES)
+            return throttled_page("auth/change_email.html", wait, form=form)
+        # The change waits for a link sent to the new address, so nobody can take over an
+        # address that isn't theirs, and this page never says whether it has an account.
+        tokens.forget_old()
+        message = None
+        if tokens.address_allows(email):
+            if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+                tokens.record_notice(email)
+                message = ("email_change_taken", {})
+            else:
+                token = tokens.issue(tokens.NEW_EMAIL, email, user_id=current_user.id)
+                message = ("email_change_link", {
+                    "name": current_user.display_name,
+                    "link": mail.external_url("auth.confirm_email", token=token),
+                })
+        db.session.commit()
+        if message:
+            mail.send(email, message[0], **message[1])
+        security.log_event("email_change_requested", current_user.id)
+        flash(f"We've sent a link to {email}. Your email changes when you open it; until then, "
+              "keep logging in with the one you have.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Move an account to the address a link was sent to (a GET only shows the button)."""
+    row = tokens.find(token, tokens.NEW_EMAIL)
+    user = db.session.get(User, row.user_id) if row is not None and row.user_id else None
+    if user is None:
+        return link_gone()
+    form = ButtonForm()
+    if form.validate_on_submit():
+        old_email, new_email = user.email, row.email
+        use_all(user.id, tokens.NEW_EMAIL)
+        taken = db.session.scalar(select(User.id).where(User.email == new_email)) is not None
         if not taken:
-            current_user.email = email
+            user.email = new_email
             try:
                 db.session.commit()
             except IntegrityError:
-                # Someone took it between the check and the write.
                 db.session.rollback()
                 taken = True
         if taken:
-            # Only someone who knows this account's password gets this far; the words still
-            # do not say whose the other account is.
-            form.email.errors.append(
-                "That email can't be used for this account. If you have another Tend account "
-                "with it, delete that one first."
-            )
-            return render_template("auth/change_email.html", form=form)
-        security.log_event("email_changed", current_user.id)
-        flash("Your email is changed. Log in with the new one from now on.", "success")
-        return redirect(url_for("auth.account"))
-    return render_template("auth/change_email.html", form=form)
+            # Someone signed up with it since the link was sent.
+            use_all(user.id, tokens.NEW_EMAIL)
+            db.session.commit()
+            flash("That email has a Tend account of its own now, so it can't be used for this "
+                  "one. Nothing was changed.", "error")
+            return redirect(url_for("auth.login"))
+        security.log_event("email_changed", user.id)
+        mail.send(old_email, "email_changed", name=user.display_name, new_email=new_email,
+                  reset_link=mail.external_url("auth.reset_request"))
+        flash(f"Your email is now {new_email}. Log in with it from now on.", "success")
+        if current_user.is_authenticated and current_user.id == user.id:
+            return redirect(url_for("auth.account"))
+        return redirect(url_for("auth.login"))
+    return render_template("auth/confirm_email.html", form=form, email=row.email)
 
 
 @bp.post("/account/logout-everywhere")

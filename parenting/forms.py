@@ -551,3 +551,38 @@ class ChangeEmailForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Change my email")
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Your email",
+        filters=[strip_text],
+        validators=[DataRequired("Enter your email."), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    submit = SubmitField("Send me a link")
+
+
+class ConfirmSignupForm(FlaskForm):
+    # Most parents finish signing up on their own phone.
+    remember = BooleanField("Remember me on this phone", default=True)
+    submit = SubmitField("Create my account")
+
+
+class NewPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "New password (at least 10 characters)",
+        validators=[DataRequired("Enter a new password.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    remember = BooleanField("Remember me on this phone")
+    submit = SubmitField("Save my new password")
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def validate_new_password(self, field):
+        problem = password_problem(field.data or "", email=self.email)
+        if problem:
+            raise ValidationError(problem)

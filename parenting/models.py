@@ -372,3 +372,29 @@ class ShareView(db.Model):
     device: Mapped[str] = mapped_column(String(60), default="")
 
     link: Mapped[ShareLink] = relationship(back_populates="views")
+
+
+class EmailToken(db.Model):
+    """One email Tend sent: a link to finish signing up, reset a password or confirm a new
+    address, or a notice with no link. Only the SHA-256 of a link's token is kept.
+
+    Every email leaves a row, so sending can be limited per address and per IP, and an email
+    that has an account costs the same work as one that hasn't.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    # A pending sign-up: name, time zone, role, password hash, household invite id.
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str] = mapped_column(String(64), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def is_usable(self, purpose: str, now: datetime) -> bool:
+        return self.purpose == purpose and self.used_at is None and self.expires_at > now

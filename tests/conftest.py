@@ -102,6 +102,7 @@ def database_config(uri: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "ARGON2_PARAMS": FAST_ARGON2,
         "SERVER_NAME": "tend.test",
+        "MAIL_BACKEND": "memory",
     }
 
 
@@ -225,12 +226,41 @@ def other_client(app):
     return app.test_client()
 
 
-def signup(client, email="ana@example.org", name="Ana", password=PASSWORD, tz="Europe/London"):
-    """Sign up through the real form and return the response."""
-    return client.post(
-        "/signup",
-        data={"email": email, "display_name": name, "password": password, "timezone": tz},
-    )
+def signup(client, email="ana@example.org", name="Ana", password=PASSWORD, tz="Europe/London",
+           role=None):
+    """Sign up through the real pages (the form, then the emailed link and its button) and
+    return the last response: the form's own when it refused, else the button's."""
+    data = {"email": email, "display_name": name, "password": password, "timezone": tz}
+    if role:
+        data["role"] = role
+    response = client.post("/signup", data=data)
+    if response.status_code != 302 or not response.location.endswith("/signup/check-email"):
+        return response
+    link = emailed_link(client.application, email.strip().lower(), "/signup/confirm/")
+    if link is None:
+        return response
+    # As a browser sends it, with "remember me" unticked (CSRF itself is off in tests).
+    return client.post(link, data={"csrf_token": ""})
+
+
+def sent_mail(app, to: str | None = None) -> list:
+    """Return the emails the app has sent (MAIL_BACKEND "memory"), optionally to one address."""
+    outbox = app.extensions.get("mail_outbox", [])
+    return [m for m in outbox if to is None or m["To"] == to]
+
+
+def mail_text(message) -> str:
+    return message.get_content()
+
+
+def emailed_link(app, to: str, path_start: str) -> str | None:
+    """Return the path of the link starting with path_start in the newest email to an address."""
+    messages = sent_mail(app, to)
+    if not messages:
+        return None
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_start) + r"\S+)",
+                      mail_text(messages[-1]))
+    return match.group(1) if match else None
 
 
 def login(client, email="ana@example.org", password=PASSWORD, remember=False):
@@ -396,6 +426,7 @@ def make_app(tmp_path):
                 "WTF_CSRF_ENABLED": False,
                 "ARGON2_PARAMS": FAST_ARGON2,
                 "SERVER_NAME": "tend.test",
+                "MAIL_BACKEND": "memory",
             }
         )
         made.append(other)
@@ -518,6 +549,7 @@ def prod_like(app):
                 "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                 "SERVER_NAME": app.config["SERVER_NAME"],
                 "PREFERRED_URL_SCHEME": "https",
+                "MAIL_BACKEND": "memory",
                 **overrides,
             }
         )

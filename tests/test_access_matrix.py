@@ -18,6 +18,7 @@ from uuid import uuid4
 import pytest
 import time_machine
 from conftest import TEMPLATE_CACHE, rule_url
+from conftest import signup as conftest_signup
 from conftest import test_config as app_config
 from sqlalchemy import select
 
@@ -133,11 +134,7 @@ def copy_database(source_path: str, target_path: str) -> None:
 
 
 def signup(client, email, name, role="parent"):
-    response = client.post(
-        "/signup",
-        data={"email": email, "display_name": name, "password": PASSWORD,
-              "timezone": "Europe/London", "role": role},
-    )
+    response = conftest_signup(client, email=email, name=name, password=PASSWORD, role=role)
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

@@ -183,12 +183,14 @@ def test_generated_input_to_every_form_while_logged_out_is_never_a_5xx(app, clie
     anonymous = app.test_client()
     fields = {**form_fields(app, client, ids), **form_fields(app, anonymous, ids)}
     rules = form_rules(app)
-    assert {r.endpoint for r in rules} >= {"auth.login", "auth.signup", *LOGOUT_ENDPOINTS}
+    assert {r.endpoint for r in rules} >= {"auth.login", "auth.signup", "auth.reset_request",
+                                           *LOGOUT_ENDPOINTS}
     assert {"email", "password", "display_name"} <= set(fields["/signup"])
 
     # Most routes send a visitor to log in before reading anything: two examples each are
     # enough there; the public forms get more.
-    public = [r for r in rules if r.endpoint in ("auth.login", "auth.signup")]
+    public = [r for r in rules
+              if r.endpoint in ("auth.login", "auth.signup", "auth.reset_request")]
     fuzz_forms(anonymous, rules, lambda: ids, fields, every_name(fields), examples=2)
     fuzz_forms(anonymous, public, lambda: ids, fields, every_name(fields), examples=30)
 

@@ -19,6 +19,13 @@ def test_tokens_in_paths_are_redacted():
     assert conf.redact_path(f"/s/{token}") == "/s/[redacted]"
     assert conf.redact_path(f"/invites/{token}") == "/invites/[redacted]"
     assert conf.redact_path("/join/ABCD2345") == "/join/[redacted]"
+    assert conf.redact_path(f"/signup/confirm/{token}") == "/signup/confirm/[redacted]"
+    assert conf.redact_path(f"/password/reset/{token}") == "/password/reset/[redacted]"
+    assert conf.redact_path(f"/account/email/confirm/{token}") == (
+        "/account/email/confirm/[redacted]")
+    assert conf.redact_path("/password/reset/sent") == "/password/reset/sent"
+    assert conf.redact_path("/password/reset") == "/password/reset"
+    assert conf.redact_path("/signup/check-email") == "/signup/check-email"
     assert conf.redact_path("/s/weeks/2026-W47") == "/s/weeks/2026-W47"
     assert conf.redact_path("/children/3/weeks/2026-W47") == "/children/3/weeks/2026-W47"
 

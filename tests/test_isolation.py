@@ -24,6 +24,14 @@ PUBLIC_RULES = {
     "/healthz",
     "/static/<path:filename>",
     "/invites/<token>",
+    # Sign-up, password reset and new-email steps: each link opens only with its emailed token,
+    # and the "check your email" pages show only the address this browser typed.
+    "/signup/check-email",
+    "/signup/confirm/<token>",
+    "/password/reset",
+    "/password/reset/sent",
+    "/password/reset/<token>",
+    "/account/email/confirm/<token>",
     # Share-link pages: read-only, and each opens only with its own link's token.
     "/s/<token>",
     "/s/",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from conftest import PASSWORD, TEMPLATE_CACHE, flashed, login
+from conftest import PASSWORD, TEMPLATE_CACHE, flashed, login, signup
 from conftest import test_config as app_config
 from sqlalchemy import func, select
 
@@ -102,11 +102,7 @@ def text_of(response) -> str:
 
 
 def signup_as(client, email, name, role="parent"):
-    return client.post(
-        "/signup",
-        data={"email": email, "display_name": name, "password": PASSWORD,
-              "timezone": "Europe/London", "role": role},
-    )
+    return signup(client, email=email, name=name, password=PASSWORD, role=role)
 
 
 def user_id(app, email):

@@ -5,7 +5,10 @@ are skipped on a developer's machine and fail in CI (CI=true), where they must r
 """
 
 import datetime
+import email
+import email.policy
 import os
+import re
 import secrets
 import signal
 import socket
@@ -33,6 +36,7 @@ FLAGS = [
 PASSWORD = "a quiet morning walk"
 PHONE = {"width": 390, "height": 844}
 TIMEZONE = "Europe/London"
+OUTBOX: Path | None = None  # the session's server's mail outbox
 
 
 def free_port() -> int:
@@ -67,7 +71,12 @@ class Server:
             "DATABASE_URL": f"sqlite:///{self.db}",
             "SECURE_COOKIES": "0",
             "FLASK_APP": "app.py",
+            # No mail server: emails land here, and sign_up() reads its link from there.
+            "MAIL_OUTBOX": str(workdir / "outbox"),
+            # Every test signs up from 127.0.0.1.
+            "EMAILS_PER_IP_PER_HOUR": "100000",
         }
+        self.outbox = workdir / "outbox"
 
     def flask(self, *args: str) -> str:
         done = subprocess.run(
@@ -176,7 +185,9 @@ class Rows:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """Serve a freshly migrated SQLite database with gunicorn for the whole session."""
+    global OUTBOX
     srv = Server(tmp_path_factory.mktemp("e2e"))
+    OUTBOX = srv.outbox
     srv.flask("db", "upgrade")
     srv.start()
     yield srv
@@ -248,10 +259,25 @@ def sign_up(page, *, name: str = "Ana", child: str | None = "Robin") -> Account:
     page.fill("#display_name", name)
     page.fill("#password", account.password)
     page.click("button[type=submit]")
+    page.wait_for_url("**/signup/check-email")
+    page.goto(emailed_link(account.email, "/signup/confirm/"))
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/children/new")
     if child:
         add_child(page, account, child)
     return account
+
+
+def emailed_link(to: str, path_start: str) -> str:
+    """Return the link starting with path_start in the newest email the server wrote for `to`."""
+    for path in sorted(OUTBOX.glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            found = re.search(r"https?://\S+" + re.escape(path_start) + r"\S+",
+                              message.get_content())
+            assert found, f"no {path_start} link in the newest email to {to}"
+            return found.group(0)
+    raise AssertionError(f"no email to {to} in {OUTBOX}")
 
 
 def add_child(page, account: Account, nickname: str) -> None:

@@ -81,6 +81,8 @@ ANONYMOUS = {
     "welcome": lambda d: "/",
     "login": lambda d: "/login",
     "signup": lambda d: "/signup",
+    "check your email": lambda d: "/signup/check-email",
+    "forgotten password": lambda d: "/password/reset",
     "help (logged out)": lambda d: "/help",
     "offline": lambda d: "/offline",
     "shared week (/s/)": lambda d: d.share_url,

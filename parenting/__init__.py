@@ -113,7 +113,8 @@ def register_error_pages(app: Flask) -> None:
             db.session.rollback()
         if request.path.startswith("/api/"):
             return {"error": ERROR_NAMES.get(code, "error")}, code
-        return render_template("error.html", code=code), code
+        shared = request.path.startswith("/s/")
+        return render_template("error.html", code=code, shared=shared), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -812,6 +812,9 @@ def test_share_pages_send_private_headers_and_link_nowhere_in_the_app(app, clien
         "other week": browser.get(f"/s/weeks/{EARLIER_WEEK}"),
         "unknown token": app.test_client().get("/s/" + "x" * 43),
         "no cookie": app.test_client().get("/s/"),
+        # Errors under /s/ link nowhere in the app either.
+        "a POST": browser.post("/s/"),
+        "a POST to a week": browser.post(f"/s/weeks/{WEEK}"),
     }
     for name, response in responses.items():
         assert response.headers["Cache-Control"] == "no-store", name
@@ -825,6 +828,9 @@ def test_share_pages_send_private_headers_and_link_nowhere_in_the_app(app, clien
     for name in ("other week", "unknown token", "no cookie"):
         assert responses[name].status_code == 404
         assert "This link isn't available" in flashed(responses[name]), name
+    for name in ("a POST", "a POST to a week"):
+        assert responses[name].status_code == 405, name
+        assert "This page can't be used that way." in flashed(responses[name]), name
 
 
 def test_every_view_is_logged_with_a_coarse_device_and_shown_to_the_parent(

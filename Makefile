@@ -5,11 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := app.py
 
-.PHONY: run test test-pg e2e demo lint migrate serve bench bench-web load clean
+.PHONY: run test test-pg e2e demo lint audit audit-deps migrate serve bench bench-web load clean
 
+# pip and setuptools are upgraded first: those venv ships can be old enough to have known
+# advisories (setuptools 65.5.0 with Python 3.11), and `make audit-deps` checks them too.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $@
@@ -62,6 +64,31 @@ e2e: $(STAMP) $(AXE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Risky code: bandit, medium severity and up, in what runs on a server or on a developer's machine
+# (settings in pyproject.toml; tests/ is left out). Offline, so CI runs it.
+audit: $(STAMP)
+	$(BIN)/bandit -c pyproject.toml -r app.py gunicorn.conf.py parenting migrations tools -ll -q
+
+# Known vulnerabilities in dependencies; needs PyPI's per-version JSON API and npm's audit endpoint,
+# which CI's closed network lacks (pip-audit would report every package "not found" and pass), so
+# it is run by hand. pip-audit: every package in .venv but Tend itself, pinned by pip freeze
+# (--skip-editable marks Tend skipped, which --strict fails on); --strict fails on a package the
+# advisory service gave no answer for. npm audit: each lockfile in tools/ whole, since every
+# package there is a devDependency (--omit=dev would check nothing). axe and Lighthouse only meet
+# our own pages on our machines: high and critical fail, lesser ones are shown; plotly.js ships to
+# every browser (static/vendor/), so moderate fails there too.
+AUDIT_FAILED := make audit-deps failed: a known vulnerability is listed above, or the advisory\
+	service (PyPI's JSON API, the npm registry's audit endpoint) did not answer for every package
+
+audit-deps: $(STAMP)
+	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/audit-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r $(VENV)/audit-requirements.txt || { echo "$(AUDIT_FAILED)" >&2; exit 1; }
+	npm audit --prefix tools/axe --audit-level=high || { echo "$(AUDIT_FAILED)" >&2; exit 1; }
+	npm audit --prefix tools/lighthouse --audit-level=high || { echo "$(AUDIT_FAILED)" >&2; exit 1; }
+	npm audit --prefix tools/plotly-bundle --audit-level=moderate \
+		|| { echo "$(AUDIT_FAILED)" >&2; exit 1; }
 
 # Time the weekly summary on a big SQLite database, built once into bench-data/.
 # Options go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rebuild --strict"`.

@@ -440,7 +440,7 @@ def insert_rows(app: Flask, gen: Generator) -> None:
                         continue
                     name, key = quote(table.name), quote(column.name)
                     conn.execute(
-                        text("SELECT setval(pg_get_serial_sequence(:table, :column), "
+                        text("SELECT setval(pg_get_serial_sequence(:table, :column), "  # nosec B608  # names quoted above
                              f"(SELECT COALESCE(MAX({key}), 0) + 1 FROM {name}), false)"),
                         {"table": name, "column": column.name},
                     )

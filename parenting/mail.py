@@ -50,6 +50,14 @@ def backend(app: Flask) -> str:
     return "smtp" if app.config.get("MAIL_SERVER") else "outbox"
 
 
+def warn_without_server(app: Flask) -> None:
+    """Say at start-up, outside development, that emails will not leave the server."""
+    if backend(app) == "outbox" and not (app.debug or app.testing):
+        log.warning("MAIL_SERVER is not set: emails (sign-up and password-reset links) are "
+                    "written to %s for you to pass on; see docs/deploying.md#email",
+                    outbox_dir(app))
+
+
 def outbox_dir(app: Flask) -> Path:
     return Path(app.config.get("MAIL_OUTBOX") or os.path.join(app.instance_path, "outbox"))
 

@@ -535,3 +535,14 @@ def test_finishing_sign_up_remembers_this_phone_unless_unticked(app):
         assert '<input checked id="remember" name="remember"' in flashed(phone.get(link))
         phone.post(link, data=data)
         assert (phone.get_cookie(cookie, domain="tend.test") is not None) is remembered, email
+
+
+def test_a_production_start_without_a_mail_server_says_where_emails_go(prod_like, caplog):
+    caplog.set_level(logging.WARNING, logger="tend.mail")
+    prod_like(MAIL_BACKEND=None, MAIL_SERVER="", MAIL_OUTBOX="/srv/tend/outbox")
+    prod_like(MAIL_BACKEND=None, MAIL_SERVER="smtp.example.org")
+
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tend.mail"]
+    assert len(warnings) == 1
+    assert "MAIL_SERVER is not set" in warnings[0]
+    assert "/srv/tend/outbox" in warnings[0]

@@ -344,7 +344,10 @@ def wait_for_queue(page, count: int, *, timeout: float = 15) -> list[dict]:
         seen[:] = queued(page)
         return len(seen) == count
 
-    poll(page, check, timeout=timeout, what=f"{count} queued entries (saw {len(seen)})")
+    try:
+        poll(page, check, timeout=timeout, what=f"{count} queued entries")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; there were {len(seen)}") from None
     return seen
 
 

@@ -171,6 +171,68 @@ def test_a_server_error_is_retried_and_stores_one_row(new_context, live):
     assert posts == [("/moments", 500, record["uuid"]), ("/moments", 201, record["uuid"])]
 
 
+def test_a_refused_moment_is_fixed_in_the_form_and_stored_once(new_context, live):
+    ctx = new_context()
+    page = ctx.new_page()
+    account = sign_up(page)
+    before = live.totals()
+    posts = api_posts(page)
+    page.route("**/api/v1/moments", lambda route: route.fulfill(
+        status=422, content_type="application/json",
+        body='{"error": "invalid", "fields": {"occurred_at": ["Not in the future."]}}'))
+
+    page.click("a.need[href*='need=help_me']")
+    page.click("label:has-text('Helped solve it')")
+    page.click(".sticky-save button")
+    expect(page.locator("#queue-status .flash.error")).to_have_text(
+        "Not saved yet — Time: Not in the future."
+    )
+    (refused,) = wait_for_queue(page, 1)
+    assert refused["lastError"]["refused"] is True
+    # From here on the real server answers.
+    page.unroute("**/api/v1/moments")
+
+    page.goto("/")
+    card = page.locator(f"#queue-status [data-queue-refused='{refused['uuid']}']")
+    expect(card).to_contain_text("Help me · ")
+    expect(card).to_contain_text("wasn't accepted. Time: Not in the future.")
+    # A refused entry isn't "waiting": nothing resends it unchanged.
+    expect(page.locator("#queue-status [data-queue-waiting]")).to_have_count(0)
+    card.locator("a:has-text('Fix it')").click()
+    page.wait_for_url(f"**/moments/new?child={account.child_id}&fix={refused['uuid']}")
+
+    # The form holds the refused entry, and its card stays away while it's being fixed.
+    expect(page.locator("#queue-status .flash.error")).to_have_text(
+        "Fix this entry and save it again. Time: Not in the future."
+    )
+    expect(page.locator("#queue-status [data-queue-refused]")).to_have_count(0)
+    expect(page.locator("#need-help_me")).to_be_checked()
+    expect(page.locator("input[name=responses]:checked")).to_have_count(1)
+    expect(page.locator("input[name=responses][value=helped_solve]")).to_be_checked()
+    expect(page.locator("input[name=when][value=at]")).to_be_checked()
+    expect(page.locator("#at")).not_to_have_value("")
+    page.click("label:has-text('Named the feeling')")
+    page.fill("#note", "The lid of the puzzle box was stuck.")
+    page.click(".sticky-save button")
+
+    page.wait_for_url(lambda url: "fix=" not in url)
+    wait_until_sent(page)
+    (fixed,) = [uuid for _path, status, uuid in posts if status == 201]
+    # The refused original never reached the server, and the fix was sent once.
+    assert posts == [("/moments", 422, refused["uuid"]), ("/moments", 201, fixed)]
+    assert fixed != refused["uuid"]
+    assert_stored(live, account, Rows({fixed: "help_me"}, {}), before)
+    ((responses, note),) = live.query(
+        "SELECT responses, note FROM moment WHERE uuid = ?", fixed
+    )
+    assert sorted(json.loads(responses)) == ["helped_solve", "named_feeling"]
+    assert note == "The lid of the puzzle box was stuck."
+    page.goto("/")
+    expect(page.locator("main h1")).to_have_text("What did Robin need?")
+    expect(page.locator("#queue-status [data-queue-refused]")).to_have_count(0)
+    assert queued(page) == []
+
+
 @pytest.mark.parametrize("kind", ["routine", "moment"])
 def test_a_lost_response_is_retried_without_a_second_row(new_context, live, kind):
     ctx = new_context()

@@ -5,6 +5,7 @@ import os
 from flask import Flask, render_template, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import MethodNotAllowed
 
 from . import assets, config, mail, security
 from .extensions import csrf, db, login_manager, migrate
@@ -112,10 +113,14 @@ def register_error_pages(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         if code == 500:
             db.session.rollback()
+        # A 405 says which methods the URL takes (RFC 9110); werkzeug's own answer did.
+        headers = {}
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
         if request.path.startswith("/api/"):
-            return {"error": ERROR_NAMES.get(code, "error")}, code
+            return {"error": ERROR_NAMES.get(code, "error")}, code, headers
         shared = request.path.startswith("/s/")
-        return render_template("error.html", code=code, shared=shared), code
+        return render_template("error.html", code=code, shared=shared), code, headers
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -161,6 +161,7 @@ def test_logging_out_cannot_be_triggered_by_a_link(client, make_user, url):
     response = client.get(url)
 
     assert response.status_code == 405
+    assert response.headers["Allow"] == "OPTIONS, POST"
     assert ERROR_PAGE_MARK in response.get_data(as_text=True)
     assert is_logged_in(client)
 

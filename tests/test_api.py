@@ -740,3 +740,116 @@ def test_a_new_moment_offers_one_prompt_and_a_replay_offers_none(client, ana, co
     assert shown == 1
     assert post(client, "/api/v1/moments", body).status_code == 200
     assert count(PromptShown) == shown
+
+
+
+# --- what Schemathesis (tests/test_schemathesis.py) and a review of the document turned up ----
+
+
+def openapi_document(client) -> dict:
+    return client.get("/api/v1/openapi.json").json
+
+
+def request_schema(client, name: str):
+    """Return a validator for one of the document's request schemas (they hold no $ref)."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # installed with schemathesis
+    schema = openapi_document(client)["components"]["schemas"][name]
+    return jsonschema_rs.Draft202012Validator(schema)
+
+
+LEFT_OUT = {
+    "moments": {"responses": None, "cues": None, "feelings": None, "repair_ways": None,
+                "how_soon": "", "repaired_at": "", "miscue": None, "rupture": None,
+                "intensity": None, "cue_text": None, "repair_note": None, "note": None},
+    "routines": {"kind_id": None, "ended_at": "", "note": None},
+}
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_null_and_empty_values_mean_left_out_and_the_document_allows_them(
+    client, ana, row_by_uuid, entry
+):
+    """The document used to refuse null lists and kinds, and empty choices and times."""
+    url, make_body, model = ENTRIES[entry]
+    body = make_body(ana[1], **LEFT_OUT[entry])
+
+    response = post(client, url, body)
+
+    assert response.status_code == 201, response.json
+    assert request_schema(client, f"{model.__name__}Input").is_valid(body)
+    row = row_by_uuid(model, body["uuid"])
+    if entry == "moments":
+        assert (row["responses"], row["how_soon"], row["repaired_at"]) == ([], None, None)
+    else:
+        assert row["ended_at"] is None
+
+
+@pytest.mark.parametrize("field", ["child_id", "intensity"])
+def test_a_whole_number_written_with_a_fraction_is_refused_as_the_document_says(
+    client, ana, count, field
+):
+    """JSON Schema counts 3.0 as an integer, so the document says it in words."""
+    body = moment_body(ana[1], intensity=3)
+    body[field] = float(body[field])
+
+    response = post(client, "/api/v1/moments", body)
+
+    assert response.status_code == 422
+    assert set(response.json["fields"]) == {field}
+    assert count(Moment) == 0
+    schemas = openapi_document(client)["components"]["schemas"]
+    assert "3, not 3.0" in schemas["MomentInput"]["description"]
+
+
+def test_an_empty_week_is_this_week_and_the_document_allows_it(client, ana):
+    response = client.get(f"/api/v1/children/{ana[1]}/summary?week=")
+
+    assert response.status_code == 200
+    assert response.json["week"] == client.get(f"/api/v1/children/{ana[1]}/summary").json["week"]
+    operation = openapi_document(client)["paths"]["/api/v1/children/{child_id}/summary"]["get"]
+    [week] = [p for p in operation["parameters"] if p["name"] == "week"]
+    assert re.fullmatch(week["schema"]["pattern"], "")
+
+
+@pytest.mark.parametrize("logged_in", [True, False], ids=["logged in", "logged out"])
+def test_a_nul_in_the_query_string_is_a_400_that_every_operation_documents(
+    app, client, ana, logged_in
+):
+    """The app refuses NUL in any query string before the API looks at the request."""
+    browser = client if logged_in else app.test_client()
+    values = {"child_id": ana[1], "moment_uuid": new_uuid(), "routine_uuid": new_uuid()}
+    operations = [(path, method, operation)
+                  for path, item in openapi_document(client)["paths"].items()
+                  for method, operation in item.items()]
+
+    for path, method, operation in operations:
+        url = re.sub(r"{(\w+)}", lambda m: str(values[m[1]]), path)
+        response = browser.open(url, method=method.upper(), query_string="q=a%00b",
+                                json={} if method == "post" else None)
+
+        assert (response.status_code, response.json) == (400, {"error": "bad_request"}), url
+        assert "400" in operation["responses"], (method, path)
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_body_over_the_size_limit_is_a_413_that_the_document_lists(client, ana, count, entry):
+    url, _make_body, model = ENTRIES[entry]
+    body = b'{"note": "' + b"x" * (1024 * 1024) + b'"}'
+
+    response = client.post(url, data=body, content_type="application/json")
+
+    assert (response.status_code, response.json) == (413, {"error": "too_large"})
+    assert "413" in openapi_document(client)["paths"][url]["post"]["responses"]
+    assert count(model) == 0
+
+
+# Found by Schemathesis: the app's error handler built a new response and dropped werkzeug's Allow.
+@pytest.mark.parametrize(("url", "allowed"), [
+    ("/api/v1/moments", {"POST", "OPTIONS"}),
+    ("/api/v1/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+])
+def test_a_method_the_api_does_not_take_is_a_405_listing_the_allowed_ones(app, url, allowed):
+    response = app.test_client().delete(url)
+
+    assert (response.status_code, response.json) == (405, {"error": "method_not_allowed"})
+    assert set(response.headers["Allow"].split(", ")) == allowed

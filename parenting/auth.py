@@ -155,8 +155,13 @@ def signup():
 
 @bp.route("/signup/check-email")
 def check_email():
+    return sent_page(reset=False)
+
+
+def sent_page(*, reset: bool):
+    """The "check your email" page: the same whether or not the address has an account."""
     return render_template(
-        "auth/check_email.html", email=session.get(SENT_TO_KEY), reset=False,
+        "auth/check_email.html", email=session.get(SENT_TO_KEY), reset=reset,
         mail_server=mail.backend(current_app) == "smtp",
     )
 
@@ -270,10 +275,7 @@ def reset_request():
 
 @bp.route("/password/reset/sent")
 def reset_sent():
-    return render_template(
-        "auth/check_email.html", email=session.get(SENT_TO_KEY), reset=True,
-        mail_server=mail.backend(current_app) == "smtp",
-    )
+    return sent_page(reset=True)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

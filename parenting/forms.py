@@ -510,18 +510,16 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Delete my account")
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Your current password",
-        validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
-        render_kw={"autocomplete": "current-password"},
-    )
+class NewPasswordForm(FlaskForm):
+    """A new password, checked against the policy and the account's email; a reset's form."""
+
     new_password = PasswordField(
         "New password (at least 10 characters)",
         validators=[DataRequired("Enter a new password.")],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change my password")
+    remember = BooleanField("Remember me on this phone")
+    submit = SubmitField("Save my new password")
 
     def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -531,6 +529,16 @@ class ChangePasswordForm(FlaskForm):
         problem = password_problem(field.data or "", email=self.email)
         if problem:
             raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Your current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = None  # this browser keeps the login it has
+    submit = SubmitField("Change my password")
 
 
 def strip_text(value):
@@ -567,22 +575,3 @@ class ConfirmSignupForm(FlaskForm):
     # Most parents finish signing up on their own phone.
     remember = BooleanField("Remember me on this phone", default=True)
     submit = SubmitField("Create my account")
-
-
-class NewPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        "New password (at least 10 characters)",
-        validators=[DataRequired("Enter a new password.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    remember = BooleanField("Remember me on this phone")
-    submit = SubmitField("Save my new password")
-
-    def __init__(self, *args, email: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def validate_new_password(self, field):
-        problem = password_problem(field.data or "", email=self.email)
-        if problem:
-            raise ValidationError(problem)

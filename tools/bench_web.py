@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hostinfo import cpu_summary, free_port, wait_until_up
+from hostinfo import cpu_summary, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -119,18 +119,6 @@ def run(cmd: list[str], env: dict, timeout: float = 300) -> str:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"{' '.join(cmd[:3])} … exited with {result.returncode}")
     return result.stdout
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop the gunicorn we started (and its workers) gracefully, then for sure."""
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
 
 
 class Session:

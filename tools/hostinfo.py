@@ -1,6 +1,8 @@
-"""What the benchmark tools say about this machine, a free port on it, and a server coming up."""
+"""What the benchmark tools say about this machine, a free port on it, and a server coming up
+and going down."""
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -43,3 +45,15 @@ def wait_until_up(base: str, server: subprocess.Popen, seconds: float = 60) -> N
             pass
         time.sleep(0.3)
     raise SystemExit(f"gunicorn did not answer /healthz within {seconds:.0f} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a gunicorn we started (and its workers) gracefully, then for sure."""
+    if server.poll() is not None:
+        return
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)

@@ -17,7 +17,6 @@ import os
 import re
 import resource
 import secrets
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from urllib.parse import urlsplit
 
 import bench
 from flask_migrate import upgrade
-from hostinfo import cpu_summary, free_port, wait_until_up
+from hostinfo import cpu_summary, free_port, stop, wait_until_up
 from sqlalchemy import func, inspect, select, text
 
 from parenting import create_app, security
@@ -134,18 +133,6 @@ def cpu_seconds(pid: int) -> float | None:
         return total
     except psutil.Error:
         return None
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop gunicorn (the process we started, and its workers) gracefully, then for sure."""
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=10)
 
 
 ACCESS = re.compile(

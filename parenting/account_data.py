@@ -420,17 +420,15 @@ def delete_account():
     form = DeleteAccountForm()
     others = other_members(current_user)
     if form.validate_on_submit():
-        email, ip = current_user.email, security.client_ip()
-        wait = security.throttle_wait(email, ip)
+        ok, wait = security.recheck_password(current_user, form.password.data,
+                                             refused_event="account_delete_refused")
         if wait:
             form.password.errors.append(
                 "Too many tries in a short time. Please wait a few minutes. Nothing was deleted."
             )
             page = render_delete_page(form, others)
             return page, 429, {"Retry-After": str(wait)}
-        if not security.check_password(current_user.password_hash, form.password.data):
-            security.record_login_failure(email, ip)
-            security.log_event("account_delete_refused", current_user.id)
+        if not ok:
             form.password.errors.append("That password isn't right. Nothing was deleted.")
             return render_delete_page(form, others)
         user_id = current_user.id

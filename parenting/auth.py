@@ -35,7 +35,6 @@ from .models import Child, EmailToken, Household, Invite, RoutineKind, User, utc
 bp = Blueprint("auth", __name__)
 
 INVITE_SESSION_KEY = "invite_token"
-TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and try again."
 SENT_TO_KEY = "mail_sent_to"
 
 
@@ -116,7 +115,7 @@ def signup():
         wait = tokens.ip_wait()
         if wait:
             security.log_event("signup_throttled")
-            form.email.errors.append(TOO_MANY_TRIES)
+            form.email.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/signup.html", wait, form=form, invite=invite)
         # Whether or not the address has an account, this costs one argon2 hash, one row and
         # one email, and the answer is the same page: only the mailbox's owner learns which.
@@ -249,7 +248,7 @@ def reset_request():
         wait = tokens.ip_wait()
         if wait:
             security.log_event("reset_throttled")
-            form.email.errors.append(TOO_MANY_TRIES)
+            form.email.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/reset_request.html", wait, form=form)
         email = normalise_email(form.email.data)
         user = db.session.scalar(select(User).where(User.email == email))
@@ -453,7 +452,7 @@ def change_password():
     if form.validate_on_submit():
         ok, wait = security.recheck_password(current_user, form.current_password.data)
         if wait:
-            form.current_password.errors.append(TOO_MANY_TRIES)
+            form.current_password.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/change_password.html", wait, form=form)
         if not ok:
             form.current_password.errors.append("That isn't your current password.")
@@ -479,7 +478,7 @@ def change_email():
     if form.validate_on_submit():
         ok, wait = security.recheck_password(current_user, form.password.data)
         if wait:
-            form.password.errors.append(TOO_MANY_TRIES)
+            form.password.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/change_email.html", wait, form=form)
         if not ok:
             form.password.errors.append("That password isn't right.")
@@ -490,7 +489,7 @@ def change_email():
             return render_template("auth/change_email.html", form=form)
         wait = tokens.ip_wait()
         if wait:
-            form.email.errors.append(TOO_MANY_TRIES)
+            form.email.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/change_email.html", wait, form=form)
         # The change waits for a link sent to the new address, so nobody can take over an
         # address that isn't theirs, and this page never says whether it has an account.

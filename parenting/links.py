@@ -67,9 +67,7 @@ def new_link(child_id: int):
             current_user, form.password.data
         )
         if wait:
-            form.password.errors.append(
-                "Too many tries in a short time. Please wait a few minutes and try again."
-            )
+            form.password.errors.append(security.TOO_MANY_TRIES)
             page = render_template("links/new.html", form=form, child=child, fresh=fresh,
                                    max_days=MAX_DAYS)
             return page, 429, {"Retry-After": str(wait)}

@@ -20,6 +20,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 THROTTLE_LIMIT = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
+TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and try again."
 
 audit_log = logging.getLogger("tend.auth")
 
@@ -144,7 +145,8 @@ def clear_login_failures(email: str) -> None:
     db.session.execute(delete(LoginFailure).where(LoginFailure.email == email))
 
 
-def recheck_password(user, password: str) -> tuple[bool, int]:
+def recheck_password(user, password: str, *, refused_event: str = "reauth_failed"
+                     ) -> tuple[bool, int]:
     """Check a signed-in user's password again, throttled like a login.
 
     Return (whether it matched, seconds to wait); a throttled try is not checked at all.
@@ -157,7 +159,7 @@ def recheck_password(user, password: str) -> tuple[bool, int]:
     if check_password(user.password_hash, password or ""):
         return True, 0
     record_login_failure(user.email, ip)
-    log_event("reauth_failed", user.id)
+    log_event(refused_event, user.id)
     return False, 0
 
 

@@ -51,6 +51,19 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def account_id(email: str) -> int | None:
+    """Return the id of the account with this (normalised) email, or None."""
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def commit_then_send(email: str, message: tuple[str, dict] | None) -> None:
+    """Commit, then send the email chosen, if any: no link goes out for a row not stored."""
+    db.session.commit()
+    if message:
+        template, context = message
+        mail.send(email, template, **context)
+
+
 def create_household(owner: User) -> Household:
     """Create a household for a new caregiver, with the default routine kinds."""
     household = Household(name=f"{owner.display_name}'s household", timezone=owner.timezone)
@@ -120,7 +133,7 @@ def signup():
         # Whether or not the address has an account, this costs one argon2 hash, one row and
         # one email, and the answer is the same page: only the mailbox's owner learns which.
         password_hash = security.hash_password(form.password.data)
-        existing = db.session.scalar(select(User.id).where(User.email == email))
+        existing = account_id(email)
         tokens.forget_old()
         message = None
         if not tokens.address_allows(email):
@@ -143,9 +156,7 @@ def signup():
             message = ("signup_link", {
                 "name": name, "link": mail.external_url("auth.confirm_signup", token=token),
             })
-        db.session.commit()
-        if message:
-            mail.send(email, message[0], **message[1])
+        commit_then_send(email, message)
         security.log_event("signup_requested")
         session[SENT_TO_KEY] = email
         return redirect(url_for("auth.check_email"))
@@ -205,7 +216,7 @@ def create_account(row) -> User | None:
     tokens.use(row)
     # The password hash has done its job here; it lives on only in the user row.
     row.payload = None
-    if db.session.scalar(select(User.id).where(User.email == row.email)) is not None:
+    if account_id(row.email) is not None:
         db.session.commit()
         return None
     facilitator = bool(payload.get("facilitator"))
@@ -263,9 +274,7 @@ def reset_request():
         else:
             # Counted against this network address like a real one; nothing is sent.
             tokens.record_notice(email)
-        db.session.commit()
-        if message:
-            mail.send(email, message[0], **message[1])
+        commit_then_send(email, message)
         security.log_event("reset_requested")
         session[SENT_TO_KEY] = email
         return redirect(url_for("auth.reset_sent"))
@@ -496,7 +505,7 @@ def change_email():
         tokens.forget_old()
         message = None
         if tokens.address_allows(email):
-            if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+            if account_id(email) is not None:
                 tokens.record_notice(email)
                 message = ("email_change_taken", {})
             else:
@@ -505,9 +514,7 @@ def change_email():
                     "name": current_user.display_name,
                     "link": mail.external_url("auth.confirm_email", token=token),
                 })
-        db.session.commit()
-        if message:
-            mail.send(email, message[0], **message[1])
+        commit_then_send(email, message)
         security.log_event("email_change_requested", current_user.id)
         flash(f"We've sent a link to {email}. Your email changes when you open it; until then, "
               "keep logging in with the one you have.", "success")
@@ -526,7 +533,7 @@ def confirm_email(token: str):
     if form.validate_on_submit():
         old_email, new_email = user.email, row.email
         use_all(user.id, tokens.NEW_EMAIL)
-        taken = db.session.scalar(select(User.id).where(User.email == new_email)) is not None
+        taken = account_id(new_email) is not None
         if not taken:
             user.email = new_email
             try:

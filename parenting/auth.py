@@ -533,18 +533,17 @@ def confirm_email(token: str):
     if form.validate_on_submit():
         old_email, new_email = user.email, row.email
         use_all(user.id, tokens.NEW_EMAIL)
-        taken = account_id(new_email) is not None
-        if not taken:
-            user.email = new_email
-            try:
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                taken = True
-        if taken:
-            # Someone signed up with it since the link was sent.
+        if account_id(new_email) is None:
+            user.email = new_email  # after the UPDATE above: it must flush inside the try
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Taken between the check and the write: the links are used up all the same.
+            db.session.rollback()
             use_all(user.id, tokens.NEW_EMAIL)
             db.session.commit()
+        if user.email != new_email:
+            # Someone signed up with it since the link was sent.
             flash("That email has a Tend account of its own now, so it can't be used for this "
                   "one. Nothing was changed.", "error")
             return redirect(url_for("auth.login"))

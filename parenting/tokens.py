@@ -89,7 +89,7 @@ def use(row: EmailToken) -> None:
 
 def forget_old() -> None:
     """Delete rows that no longer matter for a link or a limit."""
-    cutoff = utcnow() - max(SEND_WINDOW, timedelta(hours=1))
+    cutoff = utcnow() - SEND_WINDOW
     db.session.execute(
         delete(EmailToken).where(EmailToken.expires_at < cutoff, EmailToken.created_at < cutoff)
     )

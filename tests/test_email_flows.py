@@ -546,3 +546,23 @@ def test_a_production_start_without_a_mail_server_says_where_emails_go(prod_like
     assert len(warnings) == 1
     assert "MAIL_SERVER is not set" in warnings[0]
     assert "/srv/tend/outbox" in warnings[0]
+
+
+def test_a_new_email_taken_between_the_check_and_the_write_changes_nothing(
+    app, make_user, client, monkeypatch
+):
+    from parenting import auth
+
+    make_user()
+    client.post("/account/email", data={"email": "cy@example.org", "password": PASSWORD})
+    link = emailed_link(app, "cy@example.org", "/account/email/confirm/")
+    signup(app.test_client(), email="cy@example.org", name="Cy")
+    # The check sees the address free; the unique index refuses the write.
+    monkeypatch.setattr(auth, "account_id", lambda email: None)
+
+    response = client.post(link)
+
+    assert response.status_code == 302
+    assert "can't be used for this one" in flashed(client.get("/login", follow_redirects=True))
+    assert stored_user(app).email == "ana@example.org"
+    assert client.post(link).status_code == 404

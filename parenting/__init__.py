@@ -90,9 +90,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account_data, api, auth, groups, household, links, log, pages, summary
+    from . import (
+        account_data,
+        api,
+        auth,
+        groups,
+        household,
+        links,
+        log,
+        pages,
+        reminders,
+        summary,
+    )
 
-    for module in (pages, auth, household, log, summary, groups, links, api):
+    for module in (pages, auth, household, log, summary, groups, links, reminders, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(account_data.bp)
 

@@ -140,11 +140,13 @@ def register_error_pages(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .backup import backup_command, restore_command
     from .demo import demo_command
+    from .send_due import reminders_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail.outbox_command)
+    app.cli.add_command(reminders_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -112,7 +112,8 @@ def went_well_lines(s: metrics.WeekSummary) -> list[str]:
     if s.supportive:
         lines.append(f"You met {plural(s.supportive, 'hard moment')} with comfort or support.")
     if s.repaired:
-        lines.append(f"You found your way back together {plural(s.repaired, 'time')}.")
+        times = "once" if s.repaired == 1 else f"{s.repaired} times"
+        lines.append(f"You found your way back to each other {times} after things went sideways.")
     if s.special_time_days:
         lines.append(f"You had special time on {plural(s.special_time_days, 'day')}.")
     return lines

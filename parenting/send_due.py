@@ -132,6 +132,10 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
                                          child_name="your child"),
             "went_well": nudges.went_well_lines(figures.this),
         })
+    child = chosen_child(user, household)
+    summary_url = mail.external_url(
+        "summary.week", child_id=child.id, week=metrics.iso_week_label(first_day)
+    ) if child is not None else mail.external_url("summary.this_week")
     token = unsubscribe_token(user.id)
     unsubscribe_url = mail.external_url("reminders.unsubscribe", token=token)
     mail.send(
@@ -141,7 +145,7 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
         name=user.display_name, children=children, first_day=first_day,
-        summary_url=mail.external_url("summary.this_week"),
+        summary_url=summary_url,
         settings_url=mail.external_url("reminders.index"),
         unsubscribe_url=unsubscribe_url,
     )

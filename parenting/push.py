@@ -6,6 +6,7 @@ is made on first use and kept in instance/vapid_private_key.pem, like the secret
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 import os
@@ -26,6 +27,9 @@ MAX_ENDPOINT = 1000
 TTL_SECONDS = 4 * 60 * 60
 # The tests' fake push service; allowed only when the app runs with TESTING.
 LOCAL_TEST_HOSTS = {"127.0.0.1"}
+# Push services have public DNS names: an address or a local name would have the server post to
+# machines on its own network.
+LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa", ".localdomain")
 
 
 def b64url(data: bytes) -> str:
@@ -103,7 +107,8 @@ class Subscription:
 
 
 def endpoint_allowed(endpoint: str, testing: bool) -> bool:
-    """Return whether Tend may post to a push endpoint: HTTPS, or the local fake in tests."""
+    """Return whether Tend may post to a push endpoint: HTTPS to a public name, or the local
+    fake push service in tests."""
     try:
         parts = urlsplit(endpoint)
         parts.port  # noqa: B018 — a malformed port raises here
@@ -111,9 +116,20 @@ def endpoint_allowed(endpoint: str, testing: bool) -> bool:
         return False
     if not parts.hostname or parts.username or parts.password:
         return False
-    if parts.scheme == "https":
+    host = parts.hostname.rstrip(".").lower()
+    if testing and parts.scheme == "http" and host in LOCAL_TEST_HOSTS:
         return True
-    return testing and parts.scheme == "http" and parts.hostname in LOCAL_TEST_HOSTS
+    return parts.scheme == "https" and public_name(host)
+
+
+def public_name(host: str) -> bool:
+    """Return whether a host is a DNS name that could be public (not an address, not local)."""
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        pass
+    return "." in host and not host.endswith(LOCAL_SUFFIXES)
 
 
 def subscription_problem(endpoint: str, p256dh: str, auth: str, testing: bool) -> str | None:

@@ -52,9 +52,9 @@ def active_feed(household_id: int) -> CalendarFeed | None:
     )
 
 
-def render_page(form: ReminderSettingsForm, status: int = 200):
+def render_page(form: ReminderSettingsForm) -> str:
     household = current_household()
-    page = render_template(
+    return render_template(
         "reminders/index.html",
         form=form,
         devices=own_devices(),
@@ -64,7 +64,6 @@ def render_page(form: ReminderSettingsForm, status: int = 200):
         feed=active_feed(household.id),
         timezone=household.timezone,
     )
-    return page, status
 
 
 @bp.route("/reminders", methods=["GET", "POST"])
@@ -92,7 +91,7 @@ def index():
         db.session.commit()
         flash("Reminders saved.", "success")
         return redirect(url_for("reminders.index"))
-    return render_page(form, status=400 if form.errors else 200)
+    return render_page(form)
 
 
 @bp.post("/reminders/devices")

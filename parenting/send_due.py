@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from . import mail, metrics, nudges, push
+from . import domain, mail, metrics, nudges, push
 from .access import children_query
 from .extensions import db
 from .models import (
@@ -27,10 +27,12 @@ from .models import (
     PushSubscription,
     ReminderSent,
     ReminderSettings,
+    Routine,
+    RoutineKind,
     User,
     utcnow,
 )
-from .timefmt import zone
+from .timefmt import day_bounds, zone
 
 log = logging.getLogger("tend.reminders")
 
@@ -72,6 +74,16 @@ def group_meets(user_id: int, day: date) -> bool:
         .where(Membership.user_id == user_id)
     ).all()
     return any(nudges.has_session_on(day, start, weeks) for start, weeks in groups)
+
+
+def had_special_time(household: Household, today: date) -> bool:
+    """Return whether anyone in the household has logged special time today."""
+    start, end = day_bounds(today, zone(household.timezone))
+    return bool(db.session.scalar(select(exists().where(
+        Routine.child_id == Child.id, Child.household_id == household.id,
+        Routine.kind_id == RoutineKind.id, RoutineKind.key == domain.SPECIAL_TIME,
+        Routine.started_at >= start, Routine.started_at < end,
+    ))))
 
 
 def last_week_first_day(today: date, week_start: int) -> date:
@@ -169,9 +181,13 @@ def send_due(now: datetime) -> Report:
         if wants_push and db.session.scalar(
             select(exists().where(PushSubscription.user_id == user.id))
         ):
+            # A nudge for something already done today would be nagging.
+            special = settings.special_time_minute
+            if special is not None and had_special_time(household, today):
+                special = None
             nudge = nudges.due_nudge(
                 local,
-                special_time_minute=settings.special_time_minute,
+                special_time_minute=special,
                 week_ready_today=settings.week_ready and local.weekday() == household.week_start,
                 group_tomorrow=settings.group_tomorrow
                 and group_meets(user.id, today + timedelta(days=1)),
@@ -190,6 +206,17 @@ def send_due(now: datetime) -> Report:
     return report
 
 
+def public_base(config) -> str:
+    """Return the site's address for building links outside a request."""
+    if config.get("BASE_URL"):
+        return config["BASE_URL"]
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    # Only a trusted host may be asked for: any address will do for building paths.
+    trusted = config.get("TRUSTED_HOSTS") or ["localhost"]
+    return f"https://{trusted[0]}"
+
+
 @click.group("reminders")
 def reminders_cli() -> None:
     """Reminders and the weekly email."""
@@ -200,12 +227,8 @@ def reminders_cli() -> None:
 def send_due_command() -> None:
     """Send the reminders and weekly emails due now; running it twice sends nothing twice."""
     app = current_app._get_current_object()
-    base = app.config.get("BASE_URL") or (
-        f"{app.config.get('PREFERRED_URL_SCHEME', 'http')}://{app.config['SERVER_NAME']}"
-        if app.config.get("SERVER_NAME") else "http://localhost"
-    )
     # Paths and email links are built as in a request to the public address.
-    with app.test_request_context("/", base_url=base):
+    with app.test_request_context("/", base_url=public_base(app.config)):
         report = send_due(utcnow())
     for note in sorted(set(report.notes)):
         click.echo(f"Note: {note}.")

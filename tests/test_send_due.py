@@ -21,6 +21,7 @@ from sqlalchemy import select
 from parenting import push
 from parenting.extensions import db
 from parenting.models import (
+    Child,
     Group,
     Household,
     Membership,
@@ -281,3 +282,23 @@ def test_without_a_device_nothing_is_claimed(app, client, make_user, count):
     with app.app_context():
         assert db.session.scalar(select(ReminderSettings.special_time_minute)) == 17 * 60 + 30
 
+
+
+def test_no_special_time_nudge_once_special_time_happened_today(app, client, parent,
+                                                                 push_service, make_routine):
+    choose(client, special_time_at="17:30")
+    with app.app_context():
+        child = db.session.scalar(select(Child.id))
+    make_routine(child, parent, key="special_time", started_at=at(TUESDAY, 9, 0))
+    send_due(app, at(TUESDAY, 17, 35))
+    assert push_service.received == []
+    send_due(app, at(date(2026, 11, 18), 17, 35))  # yesterday's doesn't count
+    assert [m["title"] for m in messages(push_service)] == ["Special time"]
+
+
+def test_links_are_built_for_the_trusted_host_without_base_url(app, client, parent,
+                                                              push_service):
+    choose(client, special_time_at="17:30")
+    app.config.update(SERVER_NAME=None, BASE_URL="", TRUSTED_HOSTS=["tend.example.org"])
+    send_due(app, at(TUESDAY, 17, 35))
+    assert [m["url"] for m in messages(push_service)] == ["/special-time"]

@@ -33,13 +33,23 @@
 
   const serverKey = keyBytes(box.dataset.vapidKey);
 
+  async function sha256Hex(text) {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // Mark this device in the list when the server knows its subscription (it keeps the
+  // endpoint's SHA-256); a subscription the server forgot (expired) is offered again.
   navigator.serviceWorker.ready
     .then((registration) => registration.pushManager.getSubscription())
-    .then((existing) => {
-      if (existing && Notification.permission === "granted") {
-        say("This device can get reminders. Choose which ones below.");
-        button.textContent = "Set up this device again";
-      }
+    .then(async (existing) => {
+      if (!existing || Notification.permission !== "granted") return;
+      const hash = await sha256Hex(existing.endpoint);
+      const row = document.querySelector(`[data-endpoint-hash="${hash}"]`);
+      if (!row) return;
+      row.querySelector("[data-this-device]").hidden = false;
+      say("This device gets reminders. Choose which ones below.");
+      button.textContent = "Set up this device again";
     })
     .catch(() => {});
 

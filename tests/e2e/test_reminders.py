@@ -17,17 +17,23 @@ AUTH = "BTBZMqHH6r4Tts7J_aSIgg"
 FAKE_PUSH_MANAGER = """
 (() => {
   const keys = KEYS;
-  let current = null;
-  const make = (options) => ({
-    endpoint: "https://push.example.net/e2e/" + Math.random().toString(36).slice(2),
+  const saved = sessionStorage.getItem("fake-endpoint");
+  const make = (options, endpoint) => ({
+    endpoint: endpoint || "https://push.example.net/e2e/" + Math.random().toString(36).slice(2),
     options,
     toJSON() { return { endpoint: this.endpoint, keys }; },
-    unsubscribe: async () => { current = null; return true; },
+    unsubscribe: async () => {
+      current = null;
+      sessionStorage.removeItem("fake-endpoint");
+      return true;
+    },
   });
+  let current = saved ? make({ applicationServerKey: null }, saved) : null;
   PushManager.prototype.getSubscription = async function () { return current; };
   PushManager.prototype.subscribe = async function (options) {
     window.__subscribedWith = options;
     current = make(options);
+    sessionStorage.setItem("fake-endpoint", current.endpoint);
     return current;
   };
 })();
@@ -50,6 +56,9 @@ def test_turning_reminders_on_for_this_phone(new_context, live):
     page.click("[data-push-subscribe]")
     expect(page.locator(".flashes")).to_contain_text("Reminders are on for this device.")
     expect(page.locator("ul[aria-label='Devices that get reminders'] li")).to_have_count(1)
+    expect(page.locator("[data-this-device]")).to_be_visible()
+    expect(page.locator("[data-push-status]")).to_have_text(
+        "This device gets reminders. Choose which ones below.")
     rows = live.query("SELECT endpoint, p256dh, auth FROM push_subscription")
     assert [(e.startswith("https://push.example.net/e2e/"), p, a) for e, p, a in rows] == [
         (True, P256DH, AUTH)]

@@ -194,20 +194,29 @@ def calendar(token: str):
     return response
 
 
-def unsubscribe_token(user_id: int) -> str:
-    """Return the signed token of a weekly email's unsubscribe link."""
-    return URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).dumps(user_id)
+def unsubscriber() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User) -> str:
+    """Return the signed token of a weekly email's unsubscribe link (it never expires)."""
+    # The account's creation time too: a later account given the same id is not this one.
+    return unsubscriber().dumps([user.id, int(user.created_at.timestamp())])
 
 
 def user_for_unsubscribe(token: str) -> User:
+    """Return the account an unsubscribe token was made for, or 404."""
     try:
-        user_id = URLSafeSerializer(current_app.secret_key, salt=UNSUBSCRIBE_SALT).loads(token)
-    except BadSignature:
+        user_id, created = unsubscriber().loads(token)
+    except (BadSignature, TypeError, ValueError):
         abort(404)
-    if not isinstance(user_id, int):
+    if not isinstance(user_id, int) or not isinstance(created, int):
         abort(404)
     require_id(user_id)
-    return db.get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
+    if int(user.created_at.timestamp()) != created:
+        abort(404)
+    return user
 
 
 # RFC 8058: the mail provider's one-click POST carries no CSRF token, and a link scanner's GET

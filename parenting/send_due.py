@@ -148,7 +148,7 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
     summary_url = mail.external_url(
         "summary.week", child_id=child.id, week=metrics.iso_week_label(first_day)
     ) if child is not None else mail.external_url("summary.this_week")
-    token = unsubscribe_token(user.id)
+    token = unsubscribe_token(user)
     unsubscribe_url = mail.external_url("reminders.unsubscribe", token=token)
     mail.send(
         user.email, "weekly",

@@ -232,7 +232,8 @@ def send_due_command() -> None:
         report = send_due(utcnow())
     for note in sorted(set(report.notes)):
         click.echo(f"Note: {note}.")
-    click.echo(f"Sent {report.pushed} push notifications and {report.emails} weekly emails; "
-               f"removed {report.devices_removed} expired devices.")
+    click.echo(f"Sent {nudges.plural(report.pushed, 'push notification')} and "
+               f"{nudges.plural(report.emails, 'weekly email')}; "
+               f"removed {nudges.plural(report.devices_removed, 'expired device')}.")
     log.info("reminders sent push=%s emails=%s removed=%s", report.pushed, report.emails,
              report.devices_removed)

@@ -143,7 +143,7 @@ def test_the_special_time_nudge_comes_once_at_the_chosen_time(app, client, paren
     assert push_service.received == []
 
     output = send_due(app, at(TUESDAY, 17, 35))
-    assert "Sent 1 push notifications" in output
+    assert "Sent 1 push notification and 0 weekly emails" in output
     (message,) = messages(push_service)
     assert message["title"] == "Special time"
     assert message["url"] == "/special-time"

@@ -50,7 +50,7 @@ def test_the_weekly_email_tells_the_headline_and_what_went_well_once(
     ana = setup_week(client, make_user, make_child, make_moment, make_routine)
     send_due(app, at(MONDAY, 7, 55))
     assert weekly(app) == []
-    assert "1 weekly emails" in send_due(app, at(MONDAY, 8, 5))
+    assert "and 1 weekly email;" in send_due(app, at(MONDAY, 8, 5))
     send_due(app, at(MONDAY, 8, 20))
     send_due(app, at(MONDAY, 18, 0))
     (message,) = weekly(app)

@@ -26,7 +26,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # to a cookie, and emailed links carry theirs (/signup/confirm/<token>, /password/reset/<token>,
 # /account/email/confirm/<token>): never write them to a log.
 SECRET_PATHS = re.compile(
-    r"^/(s|invites|join|signup/confirm|password/reset|account/email/confirm)"
+    r"^/(s|invites|join|signup/confirm|password/reset|account/email/confirm|calendar"
+    r"|email/unsubscribe)"
     r"/(?!weeks/|sent$)[^/]+"
 )
 

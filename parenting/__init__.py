@@ -90,9 +90,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import account_data, api, auth, groups, household, links, log, pages, summary
+    from . import (
+        account_data,
+        api,
+        auth,
+        groups,
+        household,
+        links,
+        log,
+        pages,
+        reminders,
+        summary,
+    )
 
-    for module in (pages, auth, household, log, summary, groups, links, api):
+    for module in (pages, auth, household, log, summary, groups, links, reminders, api):
         app.register_blueprint(module.bp)
     app.register_blueprint(account_data.bp)
 
@@ -129,11 +140,13 @@ def register_error_pages(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .backup import backup_command, restore_command
     from .demo import demo_command
+    from .send_due import reminders_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail.outbox_command)
+    app.cli.add_command(reminders_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

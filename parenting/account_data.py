@@ -19,6 +19,7 @@ from . import security
 from .extensions import db
 from .forms import DeleteAccountForm
 from .models import (
+    CalendarFeed,
     CheckIn,
     Child,
     EmailToken,
@@ -31,6 +32,9 @@ from .models import (
     Moment,
     PlannedTime,
     PromptShown,
+    PushSubscription,
+    ReminderSent,
+    ReminderSettings,
     Routine,
     RoutineKind,
     ShareLink,
@@ -194,6 +198,32 @@ SECTIONS: tuple[Section, ...] = (
         "facilitator_notes",
         FacilitatorNote,
         lambda s: _by_id(FacilitatorNote, FacilitatorNote.membership_id.in_(_memberships(s))),
+    ),
+    Section(
+        "reminder_settings",
+        ReminderSettings,
+        lambda s: _by_id(ReminderSettings, ReminderSettings.user_id == s.user_id),
+        needs_household=False,
+    ),
+    # A push address is a capability for the push service, not something a person reads.
+    Section(
+        "reminder_devices",
+        PushSubscription,
+        lambda s: _by_id(PushSubscription, PushSubscription.user_id == s.user_id),
+        only=("id", "user_id", "device", "created_at"),
+        needs_household=False,
+    ),
+    Section(
+        "reminders_sent",
+        ReminderSent,
+        lambda s: _by_id(ReminderSent, ReminderSent.user_id == s.user_id),
+        needs_household=False,
+    ),
+    Section(
+        "calendar_feeds",
+        CalendarFeed,
+        lambda s: _by_id(CalendarFeed, CalendarFeed.household_id == s.household_id),
+        omit=frozenset({"token_hash"}),
     ),
     Section(
         "groups_i_run",

@@ -75,6 +75,10 @@ def load(instance_path: str) -> dict:
                           if h.strip()] or None,
         # How many proxies sit in front (X-Forwarded-For/Proto/Host); 0 trusts none.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
+        # Web Push (parenting/push.py): without a key, one is made in instance/ on first use.
+        "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY", "").strip(),
+        # Who push services may contact about this server: mailto:… or https://…
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "").strip(),
     }
 
 

@@ -32,6 +32,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import domain
+from .nudges import is_quiet
 from .security import MAX_PASSWORD, password_problem
 from .timefmt import known_timezones
 
@@ -575,3 +576,43 @@ class ConfirmSignupForm(FlaskForm):
     # Most parents finish signing up on their own phone.
     remember = BooleanField("Remember me on this phone", default=True)
     submit = SubmitField("Create my account")
+
+
+class ClockTimeField(TimeField):
+    """A time of day, HH:MM, with a plain message for anything else."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a time between 00:00 and 23:59, like 17:30.") from error
+
+
+class ReminderSettingsForm(FlaskForm):
+    special_time = BooleanField("A daily nudge for special time")
+    special_time_at = ClockTimeField("At", format="%H:%M")
+    week_ready = BooleanField("“Your week is ready”, on the first morning of each week")
+    group_tomorrow = BooleanField("“Group tomorrow”, the day before your parenting group meets")
+    weekly_email = BooleanField("A weekly email: the week's headline and what went well")
+    submit = SubmitField("Save reminders")
+
+    def validate_special_time_at(self, field):
+        if not self.special_time.data:
+            return
+        if field.data is None:
+            raise ValidationError("Choose a time for the nudge, between 07:00 and 20:59.")
+        if is_quiet(field.data.hour * 60 + field.data.minute):
+            raise ValidationError(
+                "Reminders stay quiet from 21:00 to 07:00: choose a time between 07:00 and 20:59."
+            )
+
+
+class PushSubscriptionForm(FlaskForm):
+    """Filled in by static/js/reminders.js from the browser's push subscription."""
+
+    endpoint = HiddenField()
+    p256dh = HiddenField()
+    auth = HiddenField()

@@ -70,7 +70,7 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def send(to: str, template: str, **context) -> None:
+def send(to: str, template: str, *, extra_headers: dict | None = None, **context) -> None:
     """Render templates/email/<template>.txt (its first line is "Subject: …") and send it."""
     app = current_app._get_current_object()
     text = render_template(f"email/{template}.txt", **context)
@@ -82,6 +82,8 @@ def send(to: str, template: str, **context) -> None:
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="tend.local")
     message["Auto-Submitted"] = "auto-generated"
+    for name, value in (extra_headers or {}).items():
+        message[name] = value
     # 8bit keeps the text (and its link) readable in the outbox; lines stay short.
     message.set_content(body.lstrip("\n"), cte="8bit")
     how = backend(app)

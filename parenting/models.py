@@ -398,3 +398,58 @@ class EmailToken(db.Model):
 
     def is_usable(self, purpose: str, now: datetime) -> bool:
         return self.purpose == purpose and self.used_at is None and self.expires_at > now
+
+
+class ReminderSettings(db.Model):
+    """One caregiver's reminders and weekly email: every one is off until they turn it on."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    # Minutes after local midnight for the daily special-time nudge; None is off.
+    special_time_minute: Mapped[int | None] = mapped_column(Integer)
+    week_ready: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    group_tomorrow: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    weekly_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PushSubscription(db.Model):
+    """One device a caregiver asked to get reminders on (a browser's Web Push subscription)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(Text)
+    # Endpoints are long URLs: the unique index is on their SHA-256.
+    endpoint_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str] = mapped_column(String(60), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReminderSent(db.Model):
+    """A reminder sent (or being sent) on one local day: the row is what makes it once only."""
+
+    __table_args__ = (UniqueConstraint("user_id", "channel", "local_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # "push" (one a day at most) or "email" (the weekly email, on the week's first day).
+    channel: Mapped[str] = mapped_column(String(8))
+    local_day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class CalendarFeed(db.Model):
+    """A household's secret calendar address: planned routine times and group sessions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("household.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Only the SHA-256 of the token is kept: the address is shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,7 +1,8 @@
 // Tend's service worker, served at /sw.js (the route fills in the version and the static files).
 // It keeps static files and the offline page, and nothing else: pages with family data, share
 // pages and the API always go to the network and are never stored. It does not queue or replay
-// entries; the page does that (static/js/queue.js).
+// entries; the page does that (static/js/queue.js). It shows reminders (Web Push, sent by
+// `flask reminders send-due`) and opens the page a reminder is about when it is tapped.
 "use strict";
 
 const VERSION = "__TEND_VERSION__";
@@ -58,3 +59,43 @@ async function staticFile(request) {
   if (response.ok && response.type === "basic") await cache.put(request, response.clone());
   return response;
 }
+
+// A reminder: {title, body, url, tag}. Only a path on this site is ever opened.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (err) {
+    data = {};
+  }
+  const path = typeof data.url === "string" && data.url.startsWith("/") && !data.url.startsWith("//") ? data.url : "/";
+  const icon = PRECACHE.find((url) => url.includes("icon-192"));
+  event.waitUntil(self.registration.showNotification(data.title || "Tend", {
+    body: data.body || "",
+    tag: data.tag || "tend",
+    icon,
+    badge: icon,
+    data: { path },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const path = (event.notification.data && event.notification.data.path) || "/";
+  const target = new URL(path, self.location.origin).href;
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const same = open.find((client) => client.url === target);
+    if (same) return same.focus();
+    const any = open.find((client) => "navigate" in client);
+    if (any) {
+      try {
+        const navigated = await any.navigate(target);
+        if (navigated) return navigated.focus();
+      } catch (err) {
+        // A window this worker doesn't control can't be navigated: open a new one.
+      }
+    }
+    return self.clients.openWindow(target);
+  })());
+});

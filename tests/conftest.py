@@ -11,6 +11,8 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -26,6 +28,7 @@ from parenting.models import (
     Membership,
     Moment,
     PlannedTime,
+    PushSubscription,
     Routine,
     RoutineKind,
     ShareLink,
@@ -34,6 +37,10 @@ from parenting.models import (
 from parenting.prompts import load_prompts
 
 PASSWORD = "a quiet morning walk"
+# One VAPID key for the whole run, so no test writes one into the instance folder.
+TEST_VAPID_KEY = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+).decode("ascii")
 # Cheap argon2id for speed in tests; a separate test checks the production parameters.
 FAST_ARGON2 = (1, 8, 1)
 
@@ -103,6 +110,7 @@ def database_config(uri: str) -> dict:
         "ARGON2_PARAMS": FAST_ARGON2,
         "SERVER_NAME": "tend.test",
         "MAIL_BACKEND": "memory",
+        "VAPID_PRIVATE_KEY": TEST_VAPID_KEY,
     }
 
 
@@ -494,9 +502,13 @@ def one_of_everything(app, make_moment, make_routine):
                              token_hash=security.token_hash(f"share-token-{kind.id}"),
                              first_day=date(2024, 7, 1), last_first_day=date(2024, 7, 1),
                              expires_at=datetime.now(UTC) + timedelta(days=14))
-            db.session.add_all([check_in, group, membership, link])
+            device = PushSubscription(
+                user_id=user_id, endpoint=f"https://push.example/{kind.id}",
+                endpoint_hash=security.token_hash(f"push-{kind.id}"), p256dh="p", auth="a")
+            db.session.add_all([check_in, group, membership, link, device])
             db.session.commit()
-            ids = {"kind_id": kind.id, "checkin_id": check_in.id, "check_in_id": check_in.id,
+            ids = {"kind_id": kind.id, "device_id": device.id,
+                   "checkin_id": check_in.id, "check_in_id": check_in.id,
                    "group_id": group.id, "membership_id": membership.id, "link_id": link.id,
                    "code": group.invite_code,
                    "moment_uuid": db.session.get(Moment, moment).uuid,

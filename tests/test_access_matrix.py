@@ -29,6 +29,8 @@ from parenting.models import (
     Child,
     Group,
     Moment,
+    PlannedTime,
+    PushSubscription,
     Routine,
     RoutineKind,
     ShareLink,
@@ -58,6 +60,13 @@ ANON, HOLDER, REVOKED, EXPIRED = "anonymous", "link_holder", "revoked_holder", "
 ACTORS = (OWNER, CO, OTHER, FAC, FAC_OTHER, ANON, HOLDER, REVOKED, EXPIRED)
 SIGNED_OUT = (ANON, HOLDER, REVOKED, EXPIRED)
 LOGIN = "login"  # a 302 to the login page
+# A browser's push subscription (the keys are a real P-256 point and a 16-byte secret).
+DEVICE = {
+    "endpoint": "https://push.example.net/send/a-phone",
+    "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZ"
+              "GH6SRpkNtoIAiw4",
+    "auth": "BTBZMqHH6r4Tts7J_aSIgg",
+}
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -157,6 +166,12 @@ def join_and_share(client, code, child_id, week=WEEK) -> int:
     )
     assert response.status_code == 302
     return membership
+
+
+def new_feed(client) -> str:
+    text = client.post("/reminders/calendar").get_data(as_text=True)
+    start = text.index("http://tend.test/calendar/") + len("http://tend.test/calendar/")
+    return text[start:text.index(".ics", start)]
 
 
 def new_link(client, child_id, days="14") -> str:
@@ -260,6 +275,16 @@ def world(tmp_path_factory, empty_database):
     ids["link_id"] = links[token_hash(world.tokens[HOLDER])]
     revoked_id = links[token_hash(world.tokens[REVOKED])]
     assert owner.post(f"/share-links/{revoked_id}/revoke").status_code == 302
+    # A's owner gets reminders on one phone and has a calendar address; an older one is off.
+    with app.app_context():
+        db.session.add(PlannedTime(child_id=ids["child_id"], kind_id=ids["kind_id"],
+                                   minute=19 * 60 + 30))
+        db.session.commit()
+    assert owner.post("/reminders/devices", data=DEVICE).status_code == 302
+    ids["revoked_feed_token"] = new_feed(owner)
+    ids["feed_token"] = new_feed(owner)
+    with app.app_context():
+        ids["device_id"] = db.session.scalar(select(PushSubscription.id))
     world.save()
     yield world
     traveller.stop()
@@ -371,6 +396,29 @@ ROUTES = [
     Route("open revoked token", "GET", "/s/{revoked_token}", statuses(404, 404, 404, 404, 404,
                                                                        404)),
     Route("open unknown token", "GET", "/s/" + "x" * 43, statuses(404, 404, 404, 404, 404, 404)),
+    # Reminders are each caregiver's own; a facilitator without a household has none.
+    Route("reminders page", "GET", "/reminders", statuses(200, 200, 200, 404, 404, LOGIN)),
+    Route("reminder settings", "POST", "/reminders", statuses(302, 302, 302, 404, 404, LOGIN),
+          data={"special_time": "y", "special_time_at": "17:00", "week_ready": "y"}),
+    Route("add reminder device", "POST", "/reminders/devices",
+          statuses(302, 302, 302, 404, 404, LOGIN),
+          data={**DEVICE, "endpoint": "https://push.example.net/another"}),
+    Route("remove reminder device", "POST", "/reminders/devices/{device_id}/remove",
+          statuses(302, 404, 404, 404, 404, LOGIN)),
+    Route("new calendar address", "POST", "/reminders/calendar",
+          statuses(200, 200, 200, 404, 404, LOGIN)),
+    Route("calendar address off", "POST", "/reminders/calendar/off",
+          statuses(302, 302, 302, 404, 404, LOGIN)),
+    # Whoever holds the live address gets the calendar: times and routine names, no nickname.
+    Route("calendar feed", "GET", "/calendar/{feed_token}.ics",
+          statuses(200, 200, 200, 200, 200, 200)),
+    Route("revoked calendar feed", "GET", "/calendar/{revoked_feed_token}.ics",
+          statuses(404, 404, 404, 404, 404, 404)),
+    Route("post calendar feed", "POST", "/calendar/{feed_token}.ics", NOBODY_POSTS),
+    Route("unsubscribe, forged", "GET", "/email/unsubscribe/" + "x" * 30,
+          statuses(404, 404, 404, 404, 404, 404)),
+    Route("unsubscribe, forged post", "POST", "/email/unsubscribe/" + "x" * 30,
+          statuses(404, 404, 404, 404, 404, 404)),
 ]
 
 EXPORTS = {
@@ -411,7 +459,8 @@ def check_body(route: Route, actor: str, text: str) -> None:
 
 
 # The writes a route is for: undone after the case, never compared.
-ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels")}
+ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels"), (OTHER, "reminder settings"),
+                  (OTHER, "add reminder device"), (OTHER, "new calendar address")}
 
 
 @pytest.mark.parametrize(("route", "actor"), CASES)
@@ -444,7 +493,8 @@ def test_the_matrix_covers_every_summary_share_group_and_export_route(world):
     missing = [
         f"{method} {rule.rule} ({rule.endpoint})"
         for rule in world.app.url_map.iter_rules()
-        if rule.endpoint.startswith(("summary.", "groups.", "links.", "account_data.export"))
+        if rule.endpoint.startswith(
+            ("summary.", "groups.", "links.", "account_data.export", "reminders."))
         and rule.endpoint not in NOT_IN_MATRIX
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
         if (rule.endpoint, method) not in covered
@@ -494,6 +544,8 @@ DATA_ENDPOINTS = {
     "household.delete_child", "log.edit_moment", "log.day",
 }
 READ_ONLY_ACTORS = (FAC, FAC_OTHER, HOLDER)
+# Routes for whoever holds their token, signed in or not: a wrong token is a 404, not a login.
+PUBLIC_WITH_TOKEN = {"reminders.unsubscribe"}
 
 
 def write_cases():
@@ -541,7 +593,7 @@ def test_facilitators_and_link_holders_change_nothing(world, rule_text, endpoint
     assert written in (None, world.baseline), "a refused write changed rows"
     refusals = (401, 403, 404, 405) if url.startswith("/api/") else (302, 303, 404, 405)
     assert response.status_code in refusals, response.status_code
-    if actor == HOLDER and response.status_code != 405:
+    if actor == HOLDER and response.status_code != 405 and endpoint not in PUBLIC_WITH_TOKEN:
         # Signed out: the pages send them to log in, the API answers 401.
         if url.startswith("/api/"):
             assert response.status_code == 401

@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from parenting.account_data import SECTIONS, csv_cell, rows_from_export
 from parenting.extensions import db
 from parenting.models import (
+    CalendarFeed,
     CheckIn,
     Child,
     FacilitatorNote,
@@ -26,6 +27,9 @@ from parenting.models import (
     Moment,
     PlannedTime,
     PromptShown,
+    PushSubscription,
+    ReminderSent,
+    ReminderSettings,
     Routine,
     ShareLink,
     ShareView,
@@ -42,6 +46,8 @@ OMITTED = {
     "account": {"password_hash", "session_version"},
     "invites": {"token_hash"},
     "share_links": {"token_hash"},
+    "calendar_feeds": {"token_hash"},
+    "reminder_devices": {"endpoint", "endpoint_hash", "p256dh", "auth"},
     "members": {column.key for column in User.__table__.columns} - {"id", "display_name"},
     "groups": {column.key for column in Group.__table__.columns}
     - {"id", "name", "start_date", "weeks"},
@@ -141,6 +147,15 @@ def family(app, client, make_user, make_child, make_moment, make_routine, facili
                                                          first_day=WEEK, text="Lovely repair"))}
         rows["groups_i_run"] = {add(Group(facilitator_id=ana, name="Ana's circle",
                                           start_date=WEEK, invite_code="ANACIRC1"))}
+        rows["reminder_settings"] = {add(ReminderSettings(user_id=ana, special_time_minute=1020,
+                                                          week_ready=True, weekly_email=True))}
+        rows["reminder_devices"] = {add(PushSubscription(
+            user_id=ana, endpoint="https://push.example/ana", endpoint_hash=token_hash("push"),
+            p256dh="p" * 87, auth="a" * 22, device="Android phone, Chrome"))}
+        rows["reminders_sent"] = {add(ReminderSent(user_id=ana, channel="push", local_day=WEEK,
+                                                   kind="week_ready"))}
+        rows["calendar_feeds"] = {add(CalendarFeed(household_id=household, created_by_id=ana,
+                                                   token_hash=token_hash("feed")))}
         db.session.add(LoginFailure(email="ana@example.org", ip="10.0.0.1"))
         db.session.commit()
     return Family(user=ana, household=household, children=[mo, pip], moment=moment, rows=rows)

@@ -23,6 +23,8 @@ def test_tokens_in_paths_are_redacted():
     assert conf.redact_path(f"/password/reset/{token}") == "/password/reset/[redacted]"
     assert conf.redact_path(f"/account/email/confirm/{token}") == (
         "/account/email/confirm/[redacted]")
+    assert conf.redact_path(f"/calendar/{token}.ics") == "/calendar/[redacted]"
+    assert conf.redact_path(f"/email/unsubscribe/{token}") == "/email/unsubscribe/[redacted]"
     assert conf.redact_path("/password/reset/sent") == "/password/reset/sent"
     assert conf.redact_path("/password/reset") == "/password/reset"
     assert conf.redact_path("/signup/check-email") == "/signup/check-email"

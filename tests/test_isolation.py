@@ -36,6 +36,10 @@ PUBLIC_RULES = {
     "/s/<token>",
     "/s/",
     "/s/weeks/<week>",
+    # The calendar address (times and routine names only) and the weekly email's unsubscribe
+    # link: each opens only with its own token.
+    "/calendar/<token>.ics",
+    "/email/unsubscribe/<token>",
     # The API's OpenAPI description: the same for everyone.
     "/api/v1/openapi.json",
     # Installing the app and the offline fallback: no family data in any of them.

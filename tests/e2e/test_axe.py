@@ -111,6 +111,7 @@ PARENT = {
     "share links": lambda d: "/share-links",
     "new share link": lambda d: f"/children/{d.child_id}/share-links/new",
     "export": lambda d: "/account/export",
+    "reminders": lambda d: "/reminders",
 }
 
 AXE_RUN = """async () => {

@@ -236,6 +236,29 @@ def headline(s: WeekSummary, *, kind_labels: dict[str, str], child_name: str) ->
     return "A quiet week in the log — nothing logged yet."
 
 
+WENT_WELL_MAX = 3
+
+
+def went_well(s: WeekSummary) -> list[str]:
+    """Choose up to three things that went well this week, repairs first, from the figures."""
+    lines = []
+    # Repair first: coming back together is what the app celebrates.
+    if s.repaired:
+        lines.append(f"You reconnected after {s.repaired} of {_count(s.ruptures, 'rupture')}.")
+    if s.supportive:
+        lines.append(
+            f"You offered comfort or support in {s.supportive} of "
+            f"{_count(s.safe_haven_with_response, 'safe-haven moment')} where you noted "
+            "a response."
+        )
+    if s.special_time_days:
+        lines.append(f"You had special time on {_count(s.special_time_days, 'day')}.")
+    right_away = s.speed.get("right_away", 0)
+    if right_away:
+        lines.append(f"You responded right away {_count(right_away, 'time')}.")
+    return lines[:WENT_WELL_MAX]
+
+
 def patterns(s: WeekSummary, need_labels: dict[str, str]) -> list[str]:
     """Offer the week's feeling patterns as gentle questions."""
     offered = []

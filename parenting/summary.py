@@ -250,6 +250,7 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
         if s.routine_days.get(key)
     ]
     return {
+        "went_well": metrics.went_well(s),
         "headline": metrics.headline(s, kind_labels=f.kind_labels, child_name=f.child.nickname),
         "patterns": metrics.patterns(s, need_labels),
         "changes": metrics.compare_weeks(s, f.last, need_labels, f.kind_labels),

@@ -407,6 +407,21 @@ def test_a_shared_week_is_not_compared_with_a_week_that_is_not_shared(
     assert "Protect me: 0 this week, 4 last week." in page
 
 
+def test_every_shared_view_leads_with_the_moments_that_went_well(app, client, facilitator,
+                                                                   family):
+    share(client, family.membership, family.child)
+    token = make_link(client, family.child)
+    pages = {
+        "facilitator": flashed(facilitator.client.get(family.shared_url())),
+        "link": flashed(open_link(app, token)[0].get(f"/s/weeks/{WEEK}")),
+    }
+    for name, page in pages.items():
+        went_well = page.split('id="went-well-h"')[1].split("</section>")[0]
+        assert "You reconnected after 1 of 1 rupture." in went_well, name
+        assert "You had special time on 1 day." in went_well, name
+        assert page.index('id="went-well-h"') < page.index('id="needs-h"'), name
+
+
 def test_check_ins_never_reach_a_shared_summary(app, client, facilitator, family):
     with app.app_context():
         household_id = db.session.get(User, family.ana).household_id

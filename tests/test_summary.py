@@ -294,6 +294,21 @@ def test_the_page_leads_with_repair_and_shows_every_section(client, seeded):
     assert "Comfort me moments often came with feeling overwhelmed — does that fit?" in text
 
 
+def test_moments_that_went_well_lead_the_page_before_any_other_section(client, seeded):
+    text = flashed(client.get(page_url(seeded)))
+    went_well = text.split('id="went-well-h"')[1].split("</section>")[0]
+    assert "You reconnected after 2 of 3 ruptures." in went_well
+    assert "You offered comfort or support in 2 of 3 safe-haven moments" in went_well
+    assert "You had special time on 2 days." in went_well
+    first_section = text.index("<section")
+    assert text.index('id="went-well-h"') < text.index('id="needs-h"')
+    assert text[first_section:].startswith('<section aria-labelledby="went-well-h"')
+
+
+def test_a_quiet_week_has_no_went_well_section(client, mo):
+    assert 'id="went-well-h"' not in flashed(client.get(page_url(mo)))
+
+
 def test_the_page_tables_give_needs_speed_and_routines(client, seeded):
     tables = Tables(client.get(page_url(seeded)).get_data(as_text=True)).tables
 

@@ -24,11 +24,13 @@ from .models import (
     EmailToken,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Household,
     Invite,
     LoginFailure,
     Membership,
     Moment,
+    MomentComment,
     PlannedTime,
     PromptShown,
     Routine,
@@ -196,9 +198,23 @@ SECTIONS: tuple[Section, ...] = (
         lambda s: _by_id(FacilitatorNote, FacilitatorNote.membership_id.in_(_memberships(s))),
     ),
     Section(
+        "moment_comments",
+        MomentComment,
+        lambda s: _by_id(MomentComment, MomentComment.membership_id.in_(_memberships(s))),
+    ),
+    Section(
         "groups_i_run",
         Group,
         lambda s: _by_id(Group, Group.facilitator_id == s.user_id),
+        needs_household=False,
+    ),
+    Section(
+        "programme_themes_i_set",
+        GroupTheme,
+        lambda s: _by_id(
+            GroupTheme,
+            GroupTheme.group_id.in_(select(Group.id).where(Group.facilitator_id == s.user_id)),
+        ),
         needs_household=False,
     ),
 )

@@ -458,6 +458,18 @@ class EveryWeekForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+QUESTION_MAX = 300
+
+
+class ShareQuestionForm(FlaskForm):
+    question = TextAreaField(
+        "Something I'd like to bring to the group",
+        validators=[Optional(), Length(max=QUESTION_MAX,
+                                       message=f"Keep it to {QUESTION_MAX} characters.")],
+    )
+    submit = SubmitField("Save")
+
+
 class FacilitatorNoteForm(FlaskForm):
     text = TextAreaField("A short note back", validators=[DataRequired(), Length(max=500)])
     submit = SubmitField("Send note")

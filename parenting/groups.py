@@ -18,11 +18,12 @@ from .forms import (
     GroupForm,
     JoinGroupForm,
     NeedLabelsForm,
+    ShareQuestionForm,
     ShareWeekForm,
     need_label_field,
 )
 from .models import Child, FacilitatorNote, Group, Membership, WeekShare
-from .sharing import share_settings
+from .sharing import share_question, share_settings, shared_moments, week_share
 from .summary import load_week, shared_week_context
 from .timefmt import local_today
 
@@ -251,9 +252,12 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
             FacilitatorNote.first_day == first_day,
         ).order_by(FacilitatorNote.created_at)
     ).all()
+    moments = shared_moments(child, first_day, settings, group.need_labels)
     return render_template(
         "groups/shared_week.html", layout="base.html", group=group, membership=membership,
         form=form, facilitator_notes=notes, prev_url=None, next_url=None,
+        question=share_question(membership, child.id, first_day),
+        starred=[m for m in moments if m.starred],
         intro=f"Shared with {group.name} by {membership.user.display_name}.", **context,
     )
 
@@ -295,6 +299,50 @@ def group_week(group_id: int, week: str):
         families=families if len(sharing_members) >= MIN_FOR_BREAKDOWN else [],
         shared_count=len(families), labels=labels, needs=domain.ALL_NEEDS,
         min_for_breakdown=MIN_FOR_BREAKDOWN,
+        prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),
+        next_label=(metrics.iso_week_label(first_day + timedelta(days=7))
+                    if first_day + timedelta(days=7) <= local_today() else None),
+    )
+
+
+@bp.route("/groups/<int:group_id>/prep/<week>")
+def session_prep(group_id: int, week: str):
+    """Gather, for one session week, what each family chose to bring; printable on A4."""
+    group = get_own_group_or_404(group_id)
+    try:
+        first_day = metrics.parse_week_label(week, 0)
+    except ValueError:
+        abort(404)
+    if first_day.year < 2000 or first_day > local_today():
+        abort(404)
+    memberships = db.session.scalars(
+        select(Membership).options(selectinload(Membership.user))
+        .where(Membership.group_id == group.id)
+    ).all()
+    families, others = [], []
+    for m in memberships:
+        shared_any = False
+        for child in db.session.scalars(children_query(m.household_id)):
+            child_first = metrics.week_start_for(first_day, child.household.week_start)
+            settings = share_settings(m, child.id, child_first)
+            if settings is None:
+                continue
+            shared_any = True
+            s = load_week(child, child_first, [], None, with_checkins=False).this
+            families.append({
+                "parent": m.user.display_name, "child": child.nickname,
+                "question": share_question(m, child.id, child_first),
+                "starred": shared_moments(child, child_first, settings, group.need_labels,
+                                          starred_only=True),
+                "s": s,
+            })
+        if not shared_any:
+            others.append(m.user.display_name)
+    # Alphabetical, never by any figure: no family is ranked above another.
+    families.sort(key=lambda f: (f["parent"].casefold(), f["child"].casefold()))
+    return render_template(
+        "groups/prep.html", group=group, first_day=first_day, families=families,
+        others=sorted(others, key=str.casefold),
         prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),
         next_label=(metrics.iso_week_label(first_day + timedelta(days=7))
                     if first_day + timedelta(days=7) <= local_today() else None),
@@ -400,6 +448,43 @@ def share_week(membership_id: int, child_id: int, week: str):
         db.session.commit()
         flash(f"This week is shared with {membership.group.name}.", "success")
     return redirect(url_for("summary.week", child_id=child.id, week=week) + "#sharing")
+
+
+@bp.route(
+    "/groups/memberships/<int:membership_id>/children/<int:child_id>/weeks/<week>/question",
+    methods=["GET", "POST"],
+)
+def share_question_page(membership_id: int, child_id: int, week: str):
+    """Let a parent bring a question to the session with a week they share."""
+    membership = get_own_membership_or_404(membership_id)
+    child = get_child_or_404(child_id)
+    try:
+        first_day = metrics.parse_week_label(week, child.household.week_start)
+    except ValueError:
+        abort(404)
+    settings = share_settings(membership, child.id, first_day)
+    back = url_for("summary.week", child_id=child.id, week=week) + "#sharing"
+    if settings is None or first_day > local_today():
+        flash("Share this week first; then you can add something to bring to the group.",
+              "info")
+        return redirect(back)
+    share = week_share(membership, child.id, first_day)
+    form = ShareQuestionForm()
+    if request.method == "GET":
+        form.question.data = share.question if share is not None else ""
+    if form.validate_on_submit():
+        if share is None:
+            # Shared through "every week": this week gets its own row, with the same ticks.
+            share = WeekShare(membership_id=membership.id, child_id=child.id,
+                              first_day=first_day, include_notes=settings[0],
+                              include_reflection=settings[1])
+            db.session.add(share)
+        share.question = (form.question.data or "").strip()
+        db.session.commit()
+        flash("Saved for the group." if share.question else "Question taken off.", "success")
+        return redirect(back)
+    return render_template("groups/question.html", form=form, membership=membership,
+                           child=child, first_day=first_day, back=back)
 
 
 @bp.post("/groups/memberships/<int:membership_id>/children/<int:child_id>/weeks/<week>/unshare")

@@ -295,6 +295,21 @@ def repair_details(moment_id: int):
     return render_template("log/repair.html", form=form, moment=moment)
 
 
+@bp.post("/moments/<int:moment_id>/star")
+@login_required
+def star_moment(moment_id: int):
+    """Mark a moment "I'd like to talk about this", or take the mark off, in one tap."""
+    moment = get_moment_or_404(moment_id)
+    if ButtonForm().validate_on_submit():
+        moment.starred = not moment.starred
+        db.session.commit()
+        flash("Starred to talk about in your group, if you share this week." if moment.starred
+              else "Star taken off.", "success")
+    return redirect(url_for("log.day", child_id=moment.child_id,
+                            day=to_local(moment.occurred_at).date().isoformat())
+                    + f"#moment-{moment.id}")
+
+
 @bp.post("/moments/<int:moment_id>/let-go")
 @login_required
 def let_go(moment_id: int):
@@ -539,4 +554,5 @@ def day(child_id: int, day: str):
         is_today=the_day == today_,
         need_labels=domain.NEED_LABELS,
         response_labels=domain.RESPONSE_LABELS,
+        button=ButtonForm(),
     )

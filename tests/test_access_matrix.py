@@ -48,8 +48,9 @@ A_REFLECTION = "lantern quince 4412"
 B_NICKNAME = "Quillon"
 B_NOTE = "saffron kettle 9920"
 A_CAREGIVER = "Cal Carer"  # logs A's moments; a summary never names who logged what
+A_QUESTION = "bramble compass 6638"  # brought to the group with the shared week
 A_SECRETS = {"nickname": A_NICKNAME, "note": A_NOTE, "reflection": A_REFLECTION,
-             "caregiver": A_CAREGIVER}
+             "caregiver": A_CAREGIVER, "question": A_QUESTION}
 
 OWNER, CO, OTHER, FAC, FAC_OTHER = (
     "owner", "co_caregiver", "other_parent", "facilitator", "other_facilitator",
@@ -148,6 +149,10 @@ def new_group(client, name) -> int:
     return int(location(response).rsplit("/", 1)[1])
 
 
+def world_url(template: str, ids: dict) -> str:
+    return template.format(**ids)
+
+
 def join_and_share(client, code, child_id, week=WEEK) -> int:
     response = client.post(f"/groups/consent/{code}")
     assert response.status_code == 302
@@ -196,8 +201,9 @@ def world(tmp_path_factory, empty_database):
                         birth_month=5, birth_year=2021, colour="#4f7cac")
         db.session.add_all([a_child, b_child])
         db.session.flush()
+        # Starred, so the facilitator sees it with the shared week, yet never its note.
         moment = Moment(child_id=a_child.id, caregiver_id=users["cal"].id, occurred_at=at(10),
-                        need="comfort_me", note=A_NOTE, rupture=True)
+                        need="comfort_me", note=A_NOTE, rupture=True, starred=True)
         db.session.add_all([
             moment,
             Moment(child_id=a_child.id, caregiver_id=users["ana"].id, occurred_at=at(11),
@@ -237,6 +243,8 @@ def world(tmp_path_factory, empty_database):
     ids["code"] = codes[ids["group_id"]]
     # A shares WEEK with Fay's group, without notes or reflection; B with Fox's group.
     ids["membership_id"] = join_and_share(owner, ids["code"], ids["child_id"])
+    response = owner.post(world_url(QUESTION, ids), data={"question": A_QUESTION})
+    assert response.status_code == 302
     join_and_share(clients[OTHER], codes[ids["other_group_id"]], ids["b_child_id"])
 
     world = World(app=app, database=str(database), snapshot_path=str(folder / "snapshot"),
@@ -319,13 +327,14 @@ class Route:
 
 
 SUMMARY = "/children/{child_id}/weeks/{week}"
+QUESTION = "/groups/memberships/{membership_id}/children/{child_id}/weeks/{week}/question"
 MEMBERSHIP = "/groups/memberships/{membership_id}"
 SHARED_WEEK = "/groups/{group_id}/members/{membership_id}/children/{child_id}/weeks/{week}"
 ALL_OF_A = dict.fromkeys(HOUSEHOLD, set(A_SECRETS))
 
 ROUTES = [
     Route("summary page", "GET", SUMMARY, HOUSEHOLD_ONLY,
-          shows=dict.fromkeys(HOUSEHOLD, {"nickname", "reflection"})),
+          shows={OWNER: {"nickname", "reflection", "question"}, CO: {"nickname", "reflection"}}),
     Route("summary reflection", "POST", SUMMARY, statuses(302, 302, 404, 404, 404, LOGIN),
           data={"answer": "overwritten"}),
     Route("summary JSON", "GET", "/api/v1/children/{child_id}/summary?week={week}",
@@ -335,6 +344,9 @@ ROUTES = [
           data={"include_notes": "y", "include_reflection": "y"}),
     Route("unshare week", "POST", "/groups/memberships/{membership_id}/children/{child_id}"
           "/weeks/{week}/unshare", statuses(302, 404, 404, 404, 404, LOGIN)),
+    Route("question page", "GET", QUESTION, OWNER_ONLY, shows={OWNER: {"nickname", "question"}}),
+    Route("question", "POST", QUESTION, statuses(302, 404, 404, 404, 404, LOGIN),
+          data={"question": "Bedtimes, again."}),
     Route("membership page", "GET", MEMBERSHIP, OWNER_ONLY,
           shows={OWNER: {"nickname"}}),
     Route("membership every week", "POST", MEMBERSHIP, statuses(302, 404, 404, 404, 404, LOGIN),
@@ -351,7 +363,11 @@ ROUTES = [
     Route("revoke link", "POST", "/share-links/{link_id}/revoke",
           statuses(302, 302, 404, 404, 404, LOGIN)),
     Route("facilitator shared week", "GET", SHARED_WEEK, FACILITATOR_ONLY,
-          shows={FAC: {"nickname"}}),
+          shows={FAC: {"nickname", "question"}}),
+    Route("session prep", "GET", "/groups/{group_id}/prep/{week}", FACILITATOR_ONLY,
+          shows={FAC: {"nickname", "question"}}),
+    Route("session prep, week not shared", "GET", "/groups/{group_id}/prep/2026-W45",
+          FACILITATOR_ONLY),
     Route("facilitator note", "POST", SHARED_WEEK, statuses(404, 404, 404, 302, 404, LOGIN),
           data={"text": "Lovely week."}),
     Route("group page", "GET", "/groups/{group_id}", FACILITATOR_ONLY,

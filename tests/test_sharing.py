@@ -23,6 +23,7 @@ from parenting.models import (
     FacilitatorNote,
     Group,
     Membership,
+    Moment,
     ShareLink,
     ShareView,
     User,
@@ -1008,3 +1009,188 @@ def test_a_link_for_another_households_child_is_not_found(app, client, parent, m
     assert count(ShareLink) == 0
     make_link(client, parent.child)
     assert NICKNAME not in flashed(other.get("/share-links"))
+
+
+# --- Stars, questions and session prep ------------------------------------------------------
+
+QUESTION = "How do I stay calm at bedtime? 5521"
+
+
+def moment_ids(app, child_id) -> dict:
+    """Return the child's moment ids by their UTC day and hour."""
+    with app.app_context():
+        return {
+            (m.occurred_at.day, m.occurred_at.hour): m.id
+            for m in db.session.scalars(select(Moment).where(Moment.child_id == child_id))
+        }
+
+
+def star(client, moment_id):
+    return client.post(f"/moments/{moment_id}/star")
+
+
+def question_url(family, week=WEEK):
+    return (f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{week}"
+            "/question")
+
+
+def prep(facilitator, week=WEEK) -> str:
+    response = facilitator.client.get(f"/groups/{facilitator.group_id}/prep/{week}")
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_a_parent_stars_a_moment_in_the_day_view_and_can_take_the_star_off(
+    app, client, family, fetch
+):
+    moment = moment_ids(app, family.child)[(10, 12)]
+    page = client.get(f"/children/{family.child}/days/2026-11-10").get_data(as_text=True)
+    assert f'action="/moments/{moment}/star"' in page
+    assert 'aria-pressed="false"' in page
+    response = star(client, moment)
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+    assert fetch(Moment, moment).starred is True
+    page = client.get(f"/children/{family.child}/days/2026-11-10").get_data(as_text=True)
+    assert 'aria-pressed="true"' in page
+    star(client, moment)
+    assert fetch(Moment, moment).starred is False
+
+
+def test_another_household_cannot_star_a_moment(app, family, make_user, fetch):
+    moment = moment_ids(app, family.child)[(10, 12)]
+    stranger = app.test_client()
+    make_user(email="sam@example.org", name="Sam", using=stranger)
+    assert star(stranger, moment).status_code == 404
+    assert fetch(Moment, moment).starred is False
+
+
+def test_stars_and_the_question_reach_the_facilitator_only_with_their_shared_week(
+    app, client, facilitator, family
+):
+    ids = moment_ids(app, family.child)
+    star(client, ids[(10, 12)])  # in WEEK, with a note
+    star(client, ids[(4, 12)])  # in the week before, never shared
+    share(client, family.membership, family.child)
+    response = client.post(question_url(family), data={"question": f"  {QUESTION}  "})
+    assert path_of(response) == f"/children/{family.child}/weeks/{WEEK}"
+    page = text_of(facilitator.client.get(family.shared_url()))
+    assert f"Something I'd like to bring to the group: {QUESTION}" in page
+    assert "★ Tue 12:00 · Comfort me" in page
+    assert "Wed 12:00 · Protect me" not in page
+    # Notes were not ticked: the starred moment comes without its note.
+    assert NOTE not in page
+    prepared = prep(facilitator)
+    assert QUESTION in prepared
+    assert "★ Tue 12:00 · Comfort me" in prepared
+    assert "Protect me" not in prepared
+    assert NOTE not in prepared
+    # The week before is not shared: nothing of it, star included, on its prep page.
+    assert "Ana Parent" not in prep(facilitator, "2026-W45").split("Also in the group")[0]
+
+
+def test_a_starred_moment_carries_its_note_only_when_notes_are_shared(
+    app, client, facilitator, family
+):
+    star(client, moment_ids(app, family.child)[(10, 12)])
+    share(client, family.membership, family.child, notes=True)
+    assert NOTE in prep(facilitator)
+
+
+def test_the_parent_sees_and_changes_the_question_on_their_summary(client, family, fetch):
+    share(client, family.membership, family.child)
+    page = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Something I'd like to bring to the group" in page
+    client.post(question_url(family), data={"question": QUESTION})
+    page = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert f"Something I'd like to bring to the group: {QUESTION}" in page
+    form = client.get(question_url(family)).get_data(as_text=True)
+    assert QUESTION.replace("'", "&#39;") in form or QUESTION in form
+
+
+def test_an_overlong_question_is_refused_keeping_what_was_typed(client, family, app):
+    share(client, family.membership, family.child)
+    client.post(question_url(family), data={"question": QUESTION})
+    typed = "q" * 301
+    response = client.post(question_url(family), data={"question": typed})
+    assert response.status_code == 200
+    assert "Keep it to 300 characters." in flashed(response)
+    assert typed in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(WeekShare.question)) == QUESTION
+
+
+def test_a_question_for_a_week_not_shared_is_refused_and_saves_nothing(client, family, count):
+    response = client.post(question_url(family), data={"question": QUESTION})
+    assert path_of(response) == f"/children/{family.child}/weeks/{WEEK}"
+    assert "Share this week first" in flashed(client.get(path_of(response)))
+    assert count(WeekShare) == 0
+
+
+def test_a_question_in_a_week_shared_every_week_keeps_the_every_week_ticks(
+    app, client, facilitator, family
+):
+    client.post(f"/groups/memberships/{family.membership}",
+                data={"share_every_week": "y", "include_notes": "y", "submit": "Save"})
+    client.post(question_url(family), data={"question": QUESTION})
+    with app.app_context():
+        row = db.session.scalar(select(WeekShare))
+        assert (row.question, row.include_notes, row.include_reflection) == (QUESTION, True, False)
+    assert QUESTION in prep(facilitator)
+
+
+def test_stopping_a_share_takes_the_stars_and_question_away_on_the_next_request(
+    app, client, facilitator, family
+):
+    star(client, moment_ids(app, family.child)[(10, 12)])
+    share(client, family.membership, family.child)
+    client.post(question_url(family), data={"question": QUESTION})
+    assert QUESTION in prep(facilitator)
+    client.post(
+        f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{WEEK}/unshare"
+    )
+    page = prep(facilitator)
+    assert QUESTION not in page
+    assert "Comfort me" not in page
+    assert "No summaries shared for this week yet." in page
+    # Sharing the week again does not bring the old question back.
+    share(client, family.membership, family.child)
+    assert QUESTION not in prep(facilitator)
+
+
+def test_session_prep_lists_families_alphabetically_and_others_without_a_mark(
+    facilitator, add_family
+):
+    add_family("Zoe", ["Pim"])
+    add_family("Bea", ["Olwen"])
+    add_family("Dot", ["Rafe"], share_week=False)
+    page = prep(facilitator)
+    assert "Shared this week: Bea (Olwen), Zoe (Pim)." in page
+    assert "Also in the group: Dot." in page
+    assert page.index("Bea · Olwen") < page.index("Zoe · Pim")
+    assert "Rafe" not in page  # a child whose week isn't shared is not named
+    assert "Repair: reconnected after 1 of 1 time it went sideways" in page
+    for judgement in ("needs attention", "didn't share", "missing", "rank", "best", "worst",
+                      "should"):
+        assert judgement not in page.lower()
+
+
+def test_session_prep_prints_on_a4(facilitator):
+    page = facilitator.client.get(f"/groups/{facilitator.group_id}/prep/{WEEK}")
+    assert "css/prep." in page.get_data(as_text=True)
+    css = Path(__file__).parents[1] / "static" / "css" / "prep.css"
+    assert "size: A4" in css.read_text()
+
+
+@pytest.mark.parametrize("week", ["junk", "2026-W99", NEXT_WEEK, "1999-W01"])
+def test_session_prep_for_a_week_that_cannot_be_is_not_found(facilitator, week):
+    assert facilitator.client.get(
+        f"/groups/{facilitator.group_id}/prep/{week}").status_code == 404
+
+
+def test_session_prep_of_another_facilitators_group_is_not_found(app, facilitator, family,
+                                                                 client):
+    share(client, family.membership, family.child)
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    assert fox.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404
+    assert client.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404

@@ -126,3 +126,14 @@ CHILD_COLOURS: tuple[Choice, ...] = (
 )
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Gentle openings a facilitator can pick for a comment on one shared moment.
+COMMENT_STARTERS: tuple[Choice, ...] = (
+    Choice("named", "You named the feeling — that helps."),
+    Choice("stayed", "You stayed with them in a big feeling."),
+    Choice("reconnected", "Coming back together like that matters."),
+    Choice("noticed", "What a lovely thing to notice."),
+    Choice("thanks", "Thank you for sharing this moment."),
+)
+COMMENT_STARTER_TEXT = {c.id: c.label for c in COMMENT_STARTERS}
+COMMENT_MAX = 200

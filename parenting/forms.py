@@ -470,6 +470,28 @@ class ShareQuestionForm(FlaskForm):
     submit = SubmitField("Save")
 
 
+class MomentCommentForm(FlaskForm):
+    starter = ChoiceField("Start with", choices=choices(domain.COMMENT_STARTERS))
+    # No Optional(): it would stop validate_text, which also covers a starter alone.
+    text = TextAreaField("In your own words")
+    submit = SubmitField("Send")
+
+    def comment(self) -> str:
+        """Return the starter and the words together, as the parent will read them."""
+        starter = domain.COMMENT_STARTER_TEXT.get(self.starter.data or "", "")
+        return " ".join(part for part in (starter, (self.text.data or "").strip()) if part)
+
+    def validate_text(self, field):
+        comment = self.comment()
+        if not comment:
+            raise ValidationError("Pick a starter or write a few words.")
+        if len(comment) > domain.COMMENT_MAX:
+            raise ValidationError(
+                f"Keep it to {domain.COMMENT_MAX} characters, starter included "
+                f"(this is {len(comment)})."
+            )
+
+
 class FacilitatorNoteForm(FlaskForm):
     text = TextAreaField("A short note back", validators=[DataRequired(), Length(max=500)])
     submit = SubmitField("Send note")

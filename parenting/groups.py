@@ -17,15 +17,32 @@ from .forms import (
     FacilitatorNoteForm,
     GroupForm,
     JoinGroupForm,
+    MomentCommentForm,
     NeedLabelsForm,
     ShareQuestionForm,
     ShareWeekForm,
     need_label_field,
 )
-from .models import Child, FacilitatorNote, Group, Membership, WeekShare
-from .sharing import share_question, share_settings, shared_moments, week_share
+from .models import (
+    Child,
+    FacilitatorNote,
+    Group,
+    Membership,
+    Moment,
+    MomentComment,
+    WeekShare,
+    utcnow,
+)
+from .sharing import (
+    prune_comments,
+    share_question,
+    share_settings,
+    shared_moments,
+    visible_comments,
+    week_share,
+)
 from .summary import load_week, shared_week_context
-from .timefmt import local_today
+from .timefmt import local_today, zone
 
 bp = Blueprint("groups", __name__)
 
@@ -258,6 +275,9 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
         form=form, facilitator_notes=notes, prev_url=None, next_url=None,
         question=share_question(membership, child.id, first_day),
         starred=[m for m in moments if m.starred],
+        noted=[m for m in moments if m.note],
+        comments=visible_comments([m.id for m in moments], membership),
+        can_comment=include_notes, child=child,
         intro=f"Shared with {group.name} by {membership.user.display_name}.", **context,
     )
 
@@ -303,6 +323,90 @@ def group_week(group_id: int, week: str):
         next_label=(metrics.iso_week_label(first_day + timedelta(days=7))
                     if first_day + timedelta(days=7) <= local_today() else None),
     )
+
+
+def commentable_moment(membership: Membership, child: Child, moment_id: int):
+    """Return a moment of this child shared with notes, with its week's first day, or None."""
+    require_id(moment_id)
+    moment = db.session.scalar(
+        select(Moment).where(Moment.id == moment_id, Moment.child_id == child.id)
+    )
+    if moment is None:
+        return None, None
+    household = child.household
+    local_day = moment.occurred_at.astimezone(zone(household.timezone)).date()
+    first_day = metrics.week_start_for(local_day, household.week_start)
+    settings = share_settings(membership, child.id, first_day)
+    if settings is None or not settings[0]:
+        return None, None
+    if not any(m.id == moment.id for m in shared_moments(child, first_day, settings, None)):
+        return None, None
+    return moment, first_day
+
+
+@bp.route(
+    "/groups/<int:group_id>/members/<int:membership_id>/children/<int:child_id>"
+    "/moments/<int:moment_id>/comment",
+    methods=["GET", "POST"],
+)
+def comment_moment(group_id: int, membership_id: int, child_id: int, moment_id: int):
+    """Let a facilitator leave a short, kind comment on one moment shared with notes."""
+    group = get_own_group_or_404(group_id)
+    membership, child = member_child_or_404(group, membership_id, child_id)
+    moment, first_day = commentable_moment(membership, child, moment_id)
+    if moment is None:
+        # The same answer for a moment that isn't shared and one that doesn't exist.
+        return render_template("groups/comment_gone.html", group=group), 404
+    comment = db.session.scalar(
+        select(MomentComment).where(
+            MomentComment.membership_id == membership.id, MomentComment.moment_id == moment.id
+        )
+    )
+    form = MomentCommentForm()
+    if request.method == "GET" and comment is not None:
+        form.text.data = comment.text
+    if form.validate_on_submit():
+        if comment is None:
+            comment = MomentComment(membership_id=membership.id, moment_id=moment.id)
+            db.session.add(comment)
+        comment.text = form.comment()
+        db.session.commit()
+        flash("Your comment is sent. The parent sees it on that moment.", "success")
+        return redirect(url_for(
+            "groups.shared_week", group_id=group.id, membership_id=membership.id,
+            child_id=child.id, week=metrics.iso_week_label(first_day),
+        ))
+    shown = shared_moments(child, first_day, share_settings(membership, child.id, first_day),
+                           group.need_labels)
+    return render_template(
+        "groups/comment.html", group=group, membership=membership, child=child, form=form,
+        moment=next(m for m in shown if m.id == moment.id), comment=comment,
+        week=metrics.iso_week_label(first_day), starters=domain.COMMENT_STARTERS,
+        comment_max=domain.COMMENT_MAX,
+    )
+
+
+@bp.post("/groups/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    """Let a parent hide a facilitator's comment on one of their moments."""
+    require_id(comment_id)
+    comment = db.one_or_404(
+        select(MomentComment).join(Membership).where(
+            MomentComment.id == comment_id, Membership.user_id == current_user.id
+        )
+    )
+    moment = comment.moment
+    if ButtonForm().validate_on_submit() and comment.hidden_at is None:
+        comment.hidden_at = utcnow()
+        db.session.commit()
+        flash("Hidden. It won't show on your moments again.", "info")
+    target = request.form.get("next", "")
+    # Only a path of this site: never another host ("//host", "/\\host").
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        tz = zone(moment.child.household.timezone)
+        target = url_for("log.day", child_id=moment.child_id,
+                         day=moment.occurred_at.astimezone(tz).date().isoformat())
+    return redirect(target)
 
 
 @bp.route("/groups/<int:group_id>/prep/<week>")
@@ -402,6 +506,8 @@ def membership(membership_id: int):
         membership.share_every_week = form.share_every_week.data
         membership.every_week_notes = form.include_notes.data
         membership.every_week_reflection = form.include_reflection.data
+        db.session.flush()
+        prune_comments(membership)
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("groups.membership", membership_id=membership.id))
@@ -445,6 +551,8 @@ def share_week(membership_id: int, child_id: int, week: str):
         share.include_notes = form.include_notes.data
         share.include_reflection = form.include_reflection.data
         db.session.add(share)
+        db.session.flush()
+        prune_comments(membership)
         db.session.commit()
         flash(f"This week is shared with {membership.group.name}.", "success")
     return redirect(url_for("summary.week", child_id=child.id, week=week) + "#sharing")
@@ -505,6 +613,8 @@ def unshare_week(membership_id: int, child_id: int, week: str):
         )
         if share is not None:
             db.session.delete(share)
+            db.session.flush()
+            prune_comments(membership)
         if membership.share_every_week:
             flash("You share every week with this group: switch that off to stop sharing "
                   "this one.", "info")

@@ -29,6 +29,7 @@ from .forms import (
     SpecialTimeStartForm,
 )
 from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_today, to_local
 
 bp = Blueprint("log", __name__)
@@ -555,4 +556,5 @@ def day(child_id: int, day: str):
         need_labels=domain.NEED_LABELS,
         response_labels=domain.RESPONSE_LABELS,
         button=ButtonForm(),
+        comments=visible_comments([m.id for m in moments], for_parent=True),
     )

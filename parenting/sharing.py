@@ -115,13 +115,27 @@ def visible_comments(moment_ids: list[int], membership: Membership | None = None
 
 
 def comment_is_shared(comment: MomentComment) -> bool:
-    """Whether a comment's moment is still in a week its parent shares with notes."""
+    """Whether a comment's moment is still shared: starred or noted, in a week shared with notes."""
     moment = comment.moment
+    if not (moment.starred or moment.note):
+        return False
     household = moment.child.household
     local_day = moment.occurred_at.astimezone(zone(household.timezone)).date()
     first_day = metrics.week_start_for(local_day, household.week_start)
     settings = share_settings(comment.membership, moment.child_id, first_day)
     return settings is not None and settings[0]
+
+
+def prune_comments(membership: Membership) -> None:
+    """Delete a member's comments on moments no longer shared with notes; the caller commits."""
+    comments = db.session.scalars(
+        select(MomentComment)
+        .options(selectinload(MomentComment.moment).selectinload(Moment.child))
+        .where(MomentComment.membership_id == membership.id)
+    ).all()
+    for comment in comments:
+        if not comment_is_shared(comment):
+            db.session.delete(comment)
 
 
 def sharing_panel(child: Child, first_day: date) -> list[dict]:
@@ -130,6 +144,12 @@ def sharing_panel(child: Child, first_day: date) -> list[dict]:
         select(Membership).options(selectinload(Membership.group))
         .where(Membership.user_id == current_user.id)
     ).all()
+    tz = zone(child.household.timezone)
+    start, end = metrics.week_bounds(first_day, tz)
+    week_moments = list(db.session.scalars(
+        select(Moment.id).where(Moment.child_id == child.id, Moment.occurred_at >= start,
+                                Moment.occurred_at < end)
+    )) if memberships else []
     panel = []
     for m in memberships:
         notes = db.session.scalars(
@@ -143,5 +163,7 @@ def sharing_panel(child: Child, first_day: date) -> list[dict]:
         share = week_share(m, child.id, first_day) if settings is not None else None
         panel.append({"membership": m, "settings": settings, "notes": notes,
                       "question": share.question if share is not None else "",
+                      "comments": sorted(visible_comments(week_moments, m, for_parent=True)
+                                         .values(), key=lambda c: c.moment.occurred_at),
                       "form": ShareWeekForm()})
     return panel

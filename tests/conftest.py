@@ -25,6 +25,7 @@ from parenting.models import (
     Household,
     Membership,
     Moment,
+    MomentComment,
     PlannedTime,
     Routine,
     RoutineKind,
@@ -484,19 +485,24 @@ def one_of_everything(app, make_moment, make_routine):
             kind.key = f"custom_{kind.id}"
             db.session.add(PlannedTime(child_id=child_id, kind_id=kind.id, minute=17 * 60))
             check_in = CheckIn(household_id=household_id, user_id=user_id, feeling="tired")
-            # The caregiver also runs a group and shares every week with it.
+            # The caregiver also runs a group and shares every week with it, notes included.
             group = Group(facilitator_id=user_id, name="Tuesday group",
                           start_date=date(2024, 7, 1), invite_code=f"C{kind.id:07d}")
             membership = Membership(group=group, user_id=user_id, household_id=household_id,
-                                    share_every_week=True)
+                                    share_every_week=True, every_week_notes=True)
             link = ShareLink(household_id=household_id, child_id=child_id,
                              created_by_id=user_id,
                              token_hash=security.token_hash(f"share-token-{kind.id}"),
                              first_day=date(2024, 7, 1), last_first_day=date(2024, 7, 1),
                              expires_at=datetime.now(UTC) + timedelta(days=14))
             db.session.add_all([check_in, group, membership, link])
+            db.session.flush()
+            comment = MomentComment(membership_id=membership.id, moment_id=moment,
+                                    text="A kind word")
+            db.session.add(comment)
             db.session.commit()
-            ids = {"kind_id": kind.id, "checkin_id": check_in.id, "check_in_id": check_in.id,
+            ids = {"kind_id": kind.id, "comment_id": comment.id, "checkin_id": check_in.id,
+                   "check_in_id": check_in.id,
                    "group_id": group.id, "membership_id": membership.id, "link_id": link.id,
                    "code": group.invite_code,
                    "moment_uuid": db.session.get(Moment, moment).uuid,

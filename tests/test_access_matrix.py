@@ -29,6 +29,7 @@ from parenting.models import (
     Child,
     Group,
     Moment,
+    MomentComment,
     Routine,
     RoutineKind,
     ShareLink,
@@ -49,8 +50,10 @@ B_NICKNAME = "Quillon"
 B_NOTE = "saffron kettle 9920"
 A_CAREGIVER = "Cal Carer"  # logs A's moments; a summary never names who logged what
 A_QUESTION = "bramble compass 6638"  # brought to the group with the shared week
+# A comment Fay left while the week was shared with notes; it isn't now, so no one sees it.
+A_STALE_COMMENT = "juniper lantern 2207"
 A_SECRETS = {"nickname": A_NICKNAME, "note": A_NOTE, "reflection": A_REFLECTION,
-             "caregiver": A_CAREGIVER, "question": A_QUESTION}
+             "caregiver": A_CAREGIVER, "question": A_QUESTION, "comment": A_STALE_COMMENT}
 
 OWNER, CO, OTHER, FAC, FAC_OTHER = (
     "owner", "co_caregiver", "other_parent", "facilitator", "other_facilitator",
@@ -245,6 +248,12 @@ def world(tmp_path_factory, empty_database):
     ids["membership_id"] = join_and_share(owner, ids["code"], ids["child_id"])
     response = owner.post(world_url(QUESTION, ids), data={"question": A_QUESTION})
     assert response.status_code == 302
+    with app.app_context():
+        comment = MomentComment(membership_id=ids["membership_id"], moment_id=ids["moment_id"],
+                                text=A_STALE_COMMENT)
+        db.session.add(comment)
+        db.session.commit()
+        ids["comment_id"] = comment.id
     join_and_share(clients[OTHER], codes[ids["other_group_id"]], ids["b_child_id"])
 
     world = World(app=app, database=str(database), snapshot_path=str(folder / "snapshot"),
@@ -329,6 +338,8 @@ class Route:
 SUMMARY = "/children/{child_id}/weeks/{week}"
 QUESTION = "/groups/memberships/{membership_id}/children/{child_id}/weeks/{week}/question"
 MEMBERSHIP = "/groups/memberships/{membership_id}"
+COMMENT = ("/groups/{group_id}/members/{membership_id}/children/{child_id}/moments/{moment_id}"
+           "/comment")
 SHARED_WEEK = "/groups/{group_id}/members/{membership_id}/children/{child_id}/weeks/{week}"
 ALL_OF_A = dict.fromkeys(HOUSEHOLD, set(A_SECRETS))
 
@@ -370,6 +381,12 @@ ROUTES = [
           FACILITATOR_ONLY),
     Route("facilitator note", "POST", SHARED_WEEK, statuses(404, 404, 404, 302, 404, LOGIN),
           data={"text": "Lovely week."}),
+    # A's week is shared without notes: no moment of it takes a comment, starred or not.
+    Route("moment comment page", "GET", COMMENT, statuses(404, 404, 404, 404, 404, LOGIN)),
+    Route("moment comment", "POST", COMMENT, statuses(404, 404, 404, 404, 404, LOGIN),
+          data={"starter": "thanks", "text": "Lovely."}),
+    Route("hide comment", "POST", "/groups/comments/{comment_id}/hide",
+          statuses(302, 404, 404, 404, 404, LOGIN)),
     Route("group page", "GET", "/groups/{group_id}", FACILITATOR_ONLY,
           shows={FAC: {"nickname"}}),
     Route("group week overview", "GET", "/groups/{group_id}/weeks/{week}", FACILITATOR_ONLY),

@@ -24,6 +24,7 @@ from parenting.models import (
     Group,
     Membership,
     Moment,
+    MomentComment,
     ShareLink,
     ShareView,
     User,
@@ -1194,3 +1195,191 @@ def test_session_prep_of_another_facilitators_group_is_not_found(app, facilitato
     signup_as(fox, "fox@example.org", "Fox", role="facilitator")
     assert fox.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404
     assert client.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404
+
+
+# --- A kind comment on one shared moment --------------------------------------------------
+
+COMMENT = "The way you waited for her 8812"
+
+
+def comment_url(facilitator, family, moment_id):
+    return (f"/groups/{facilitator.group_id}/members/{family.membership}/children/"
+            f"{family.child}/moments/{moment_id}/comment")
+
+
+def comments(app) -> list[tuple]:
+    with app.app_context():
+        return [(c.moment_id, c.text, c.hidden_at is not None)
+                for c in db.session.scalars(select(MomentComment))]
+
+
+@pytest.fixture
+def noted_moment(app, client, family):
+    """Ana's week shared with notes; return the id of Cal's moment with a note."""
+    share(client, family.membership, family.child, notes=True)
+    return moment_ids(app, family.child)[(10, 12)]
+
+
+def test_a_facilitator_comments_on_a_shared_moment_with_a_starter(
+    app, client, facilitator, family, noted_moment
+):
+    fay = facilitator.client
+    page = flashed(fay.get(family.shared_url()))
+    assert comment_url(facilitator, family, noted_moment) in page
+    form = flashed(fay.get(comment_url(facilitator, family, noted_moment)))
+    for starter in ("You named the feeling — that helps.", "Thank you for sharing this moment."):
+        assert starter in form
+    response = fay.post(comment_url(facilitator, family, noted_moment),
+                        data={"starter": "named", "text": f"  {COMMENT}  "})
+    assert path_of(response) == family.shared_url()
+    text = f"You named the feeling — that helps. {COMMENT}"
+    assert comments(app) == [(noted_moment, text, False)]
+    assert f"Your comment: {text}" in text_of(fay.get(family.shared_url()))
+    # Sending again changes the one comment, it doesn't add a second.
+    fay.post(comment_url(facilitator, family, noted_moment), data={"text": "Lovely."})
+    assert comments(app) == [(noted_moment, "Lovely.", False)]
+
+
+def test_the_parent_sees_the_comment_on_the_moment_and_the_week_and_can_hide_it(
+    app, client, facilitator, family, noted_moment
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    day = text_of(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert f"Fay Facilitator (Tuesday circle): {COMMENT}" in day
+    week = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert f"Fay Facilitator on Tue 10 Nov 12:00: {COMMENT}" in week
+    # Not on other days, and not for the co-caregiver, who didn't share it.
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-11"))
+    cal = app.test_client()
+    login(cal, "wil@example.org")
+    assert COMMENT not in flashed(cal.get(f"/children/{family.child}/days/2026-11-10"))
+    comment_id = comment_ids(app)[0]
+    assert cal.post(f"/groups/comments/{comment_id}/hide").status_code == 404
+    assert comments(app)[0][2] is False
+
+    response = client.post(f"/groups/comments/{comment_id}/hide",
+                           data={"next": f"/children/{family.child}/days/2026-11-10"})
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+    assert comments(app)[0][2] is True
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+
+
+def comment_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(MomentComment.id).order_by(MomentComment.id)))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_hiding_a_comment_never_sends_the_parent_to_another_site(
+    app, client, facilitator, family, noted_moment, target
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    response = client.post(f"/groups/comments/{comment_ids(app)[0]}/hide",
+                           data={"next": target})
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Pick a starter or write a few words."),
+    ({"text": "   "}, "Pick a starter or write a few words."),
+    ({"text": "k" * 201}, "Keep it to 200 characters, starter included (this is 201)."),
+    ({"starter": "named", "text": "k" * 170},
+     "Keep it to 200 characters, starter included (this is 206)."),
+    ({"starter": "harsh", "text": "Fine."}, "Choose from the options shown."),
+])
+def test_a_bad_comment_is_refused_keeping_what_was_typed(
+    app, facilitator, family, noted_moment, data, message
+):
+    response = facilitator.client.post(comment_url(facilitator, family, noted_moment), data=data)
+    assert response.status_code == 200
+    assert message in flashed(response)
+    if data.get("text", "").strip():
+        assert data["text"] in response.get_data(as_text=True)
+    assert comments(app) == []
+
+
+def test_a_moment_without_a_note_or_star_cannot_be_commented(
+    app, client, facilitator, family, noted_moment
+):
+    plain = moment_ids(app, family.child)[(12, 12)]
+    fay = facilitator.client
+    for response in (fay.get(comment_url(facilitator, family, plain)),
+                     fay.post(comment_url(facilitator, family, plain), data={"text": "Hi"})):
+        assert response.status_code == 404
+        assert "This moment isn't shared with you" in flashed(response)
+    assert comments(app) == []
+    # Once Ana stars it, it is shared and open to a comment.
+    star(client, plain)
+    assert fay.get(comment_url(facilitator, family, plain)).status_code == 200
+
+
+def test_a_week_shared_without_notes_takes_no_comments_even_on_a_star(
+    app, client, facilitator, family
+):
+    starred = moment_ids(app, family.child)[(10, 12)]
+    star(client, starred)
+    share(client, family.membership, family.child)
+    fay = facilitator.client
+    assert "Leave a kind comment" not in flashed(fay.get(family.shared_url()))
+    response = fay.post(comment_url(facilitator, family, starred), data={"text": "Hi"})
+    assert response.status_code == 404
+    assert comments(app) == []
+
+
+def test_moments_of_unshared_weeks_other_children_or_groups_are_not_found(
+    app, client, facilitator, family, noted_moment, make_child, make_moment
+):
+    fay = facilitator.client
+    earlier = moment_ids(app, family.child)[(4, 12)]  # the week before, never shared
+    sibling = make_child(family.ana, nickname="Pip")
+    other = make_moment(sibling, family.ana, occurred_at=at(10), note="sibling note")
+    for moment in (earlier, other, 999999, 2**40):
+        assert fay.post(comment_url(facilitator, family, moment),
+                        data={"text": "Hi"}).status_code == 404
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    assert fox.post(comment_url(facilitator, family, noted_moment),
+                    data={"text": "Hi"}).status_code == 404
+    assert client.get(comment_url(facilitator, family, noted_moment)).status_code == 404
+    assert comments(app) == []
+
+
+@pytest.mark.parametrize("how", ["unshare", "no notes", "leave", "every week off"])
+def test_a_comment_disappears_with_the_share(
+    app, client, facilitator, family, noted_moment, how
+):
+    if how == "every week off":
+        client.post(f"/groups/memberships/{family.membership}/children/{family.child}"
+                    f"/weeks/{WEEK}/unshare")
+        client.post(f"/groups/memberships/{family.membership}",
+                    data={"share_every_week": "y", "include_notes": "y", "submit": "Save"})
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    assert len(comments(app)) == 1
+    base = f"/groups/memberships/{family.membership}"
+    if how == "unshare":
+        client.post(f"{base}/children/{family.child}/weeks/{WEEK}/unshare")
+    elif how == "no notes":
+        share(client, family.membership, family.child)
+    elif how == "leave":
+        client.post(f"{base}/leave")
+    else:
+        client.post(base, data={"include_notes": "y", "submit": "Save"})
+    assert comments(app) == []
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+
+
+def test_a_comment_leaves_the_parents_view_when_the_note_and_star_are_taken_away(
+    app, client, facilitator, family, noted_moment
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    with app.app_context():
+        db.session.get(Moment, noted_moment).note = ""
+        db.session.commit()
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(facilitator.client.get(family.shared_url()))

@@ -58,23 +58,10 @@
     });
   }
 
-  // Moment comment: tapping a starter puts it in the text box, ready to finish in own words.
-  function starters() {
-    document.querySelectorAll("[data-starter]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var field = document.getElementById(button.dataset.target);
-        if (!field) return;
-        field.value = button.dataset.starter + (field.value ? " " + field.value : " ");
-        field.focus();
-      });
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     fillTimezone();
     toggles();
     timer();
     printButtons();
-    starters();
   });
 })();

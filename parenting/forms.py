@@ -439,6 +439,32 @@ class GroupForm(FlaskForm):
             raise ValidationError("Check the year of that date.")
 
 
+class ThemeForm(FlaskForm):
+    week = IntegerField("Week", validators=[InputRequired("Enter the week number.")])
+    theme = StringField(
+        "Theme (leave blank to clear the week)",
+        validators=[Optional(), Length(max=80, message="Keep the theme to 80 characters.")],
+    )
+    focus = SelectField(
+        "Prompts lean towards",
+        choices=[("", "No particular focus"), *choices(domain.THEME_FOCUSES)],
+        default="",
+    )
+    submit = SubmitField("Save this week")
+
+    def __init__(self, *args, weeks: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weeks = weeks
+
+    def validate_week(self, field):
+        if self.weeks is None:
+            raise ValidationError("Set the number of weeks first, under Change dates.")
+        if field.data is not None and not 1 <= field.data <= self.weeks:
+            raise ValidationError(
+                f"Week {field.data} is outside the programme (weeks 1–{self.weeks})."
+            )
+
+
 class JoinGroupForm(FlaskForm):
     code = StringField("Invite code from your facilitator", validators=[DataRequired(),
                                                                        Length(max=32)])

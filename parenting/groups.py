@@ -21,18 +21,21 @@ from .forms import (
     NeedLabelsForm,
     ShareQuestionForm,
     ShareWeekForm,
+    ThemeForm,
     need_label_field,
 )
 from .models import (
     Child,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Membership,
     Moment,
     MomentComment,
     WeekShare,
     utcnow,
 )
+from .programme import session_week, theme_for
 from .sharing import (
     prune_comments,
     share_question,
@@ -183,6 +186,57 @@ def show_group(group_id: int):
         this_week=metrics.iso_week_label(weeks[0]) if weeks else None,
         invite_url=url_for("groups.join_with_code", code=group.invite_code, _external=True),
     )
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+def edit_group(group_id: int):
+    """Change a group's name, first session and number of weeks."""
+    group = get_own_group_or_404(group_id)
+    form = GroupForm(obj=group)
+    if form.validate_on_submit():
+        group.name = form.name.data.strip()
+        group.start_date = form.start_date.data
+        group.weeks = form.weeks.data
+        db.session.commit()
+        flash("Saved. The programme's weeks follow the new dates.", "success")
+        return redirect(url_for("groups.programme", group_id=group.id))
+    return render_template("groups/group_form.html", form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/programme", methods=["GET", "POST"])
+def programme(group_id: int):
+    """Set a short theme for each week of the group's programme."""
+    group = get_own_group_or_404(group_id)
+    form = ThemeForm(weeks=group.weeks)
+    if request.method == "GET":
+        week = request.args.get("week", type=int)
+        if group.weeks and week is not None and 1 <= week <= group.weeks:
+            form.week.data = week
+            existing = theme_for(group, week)
+            if existing is not None:
+                form.theme.data, form.focus.data = existing.theme, existing.focus or ""
+    if form.validate_on_submit():
+        existing = theme_for(group, form.week.data)
+        text = (form.theme.data or "").strip()
+        if not text:
+            if existing is not None:
+                db.session.delete(existing)
+            message = f"Week {form.week.data} has no theme now."
+        else:
+            existing = existing or GroupTheme(group_id=group.id, week=form.week.data)
+            existing.theme, existing.focus = text, form.focus.data or None
+            db.session.add(existing)
+            message = f"Week {form.week.data}'s theme is saved. Members see it on their home page."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("groups.programme", group_id=group.id))
+    themes = {t.week: t for t in group.themes}
+    weeks = [
+        (n, group.start_date + timedelta(days=7 * (n - 1)), themes.get(n))
+        for n in range(1, (group.weeks or 0) + 1)
+    ]
+    return render_template("groups/programme.html", group=group, form=form, weeks=weeks,
+                           focus_labels=domain.THEME_FOCUS_LABELS)
 
 
 @bp.route("/groups/<int:group_id>/labels", methods=["GET", "POST"])
@@ -346,7 +400,7 @@ def commentable_moment(membership: Membership, child: Child, moment_id: int):
 
 @bp.route(
     "/groups/<int:group_id>/members/<int:membership_id>/children/<int:child_id>"
-    "/moments/<int:moment_id>/comment",
+    "/shared-moments/<int:moment_id>/comment",
     methods=["GET", "POST"],
 )
 def comment_moment(group_id: int, membership_id: int, child_id: int, moment_id: int):
@@ -444,8 +498,10 @@ def session_prep(group_id: int, week: str):
             others.append(m.user.display_name)
     # Alphabetical, never by any figure: no family is ranked above another.
     families.sort(key=lambda f: (f["parent"].casefold(), f["child"].casefold()))
+    week_number = session_week(group.start_date, group.weeks, first_day)
     return render_template(
         "groups/prep.html", group=group, first_day=first_day, families=families,
+        week_number=week_number, theme=theme_for(group, week_number),
         others=sorted(others, key=str.casefold),
         prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),
         next_label=(metrics.iso_week_label(first_day + timedelta(days=7))

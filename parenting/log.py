@@ -29,6 +29,7 @@ from .forms import (
     SpecialTimeStartForm,
 )
 from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .programme import current_themes
 from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_today, to_local
 
@@ -96,6 +97,7 @@ def home():
         not_sure=domain.NOT_SURE,
         special_time=domain.SPECIAL_TIME,
         button=ButtonForm(),
+        themes=current_themes(current_user.id, local_today()),
     )
 
 
@@ -170,7 +172,9 @@ def offer_prompt(moment: Moment) -> str | None:
         feelings=moment.feelings,
         miscue=moment.miscue,
     )
-    prompt = prompts.pick_prompt(contexts, recent)
+    # This week's programme themes, from the caregiver's groups, tip the choice.
+    focuses = [t.focus for t in current_themes(current_user.id, local_today()) if t.focus]
+    prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
     db.session.add(PromptShown(user_id=current_user.id, prompt_id=prompt.id))

@@ -147,7 +147,8 @@ def location(response) -> str:
 
 
 def new_group(client, name) -> int:
-    response = client.post("/groups/new", data={"name": name, "start_date": "2026-10-01"})
+    response = client.post("/groups/new",
+                           data={"name": name, "start_date": "2026-10-01", "weeks": "8"})
     assert response.status_code == 302
     return int(location(response).rsplit("/", 1)[1])
 
@@ -338,8 +339,8 @@ class Route:
 SUMMARY = "/children/{child_id}/weeks/{week}"
 QUESTION = "/groups/memberships/{membership_id}/children/{child_id}/weeks/{week}/question"
 MEMBERSHIP = "/groups/memberships/{membership_id}"
-COMMENT = ("/groups/{group_id}/members/{membership_id}/children/{child_id}/moments/{moment_id}"
-           "/comment")
+COMMENT = ("/groups/{group_id}/members/{membership_id}/children/{child_id}"
+           "/shared-moments/{moment_id}/comment")
 SHARED_WEEK = "/groups/{group_id}/members/{membership_id}/children/{child_id}/weeks/{week}"
 ALL_OF_A = dict.fromkeys(HOUSEHOLD, set(A_SECRETS))
 
@@ -391,6 +392,14 @@ ROUTES = [
           shows={FAC: {"nickname"}}),
     Route("group week overview", "GET", "/groups/{group_id}/weeks/{week}", FACILITATOR_ONLY),
     Route("labels page", "GET", "/groups/{group_id}/labels", FACILITATOR_ONLY),
+    Route("programme page", "GET", "/groups/{group_id}/programme", FACILITATOR_ONLY),
+    Route("programme theme", "POST", "/groups/{group_id}/programme",
+          statuses(404, 404, 404, 302, 404, LOGIN),
+          data={"week": "3", "theme": "Comfort", "focus": "comfort"}),
+    Route("edit group page", "GET", "/groups/{group_id}/edit", FACILITATOR_ONLY),
+    Route("edit group", "POST", "/groups/{group_id}/edit",
+          statuses(404, 404, 404, 302, 404, LOGIN),
+          data={"name": "Tuesday circle", "start_date": "2026-10-08", "weeks": "10"}),
     Route("labels", "POST", "/groups/{group_id}/labels", statuses(404, 404, 404, 302, 404, LOGIN),
           data={"label_comfort_me": "Cuddles"}),
     Route("share page", "GET", "/s/", LINK_HOLDER_ONLY, shows={HOLDER: {"nickname"}}),
@@ -444,7 +453,8 @@ def check_body(route: Route, actor: str, text: str) -> None:
 
 
 # The writes a route is for: undone after the case, never compared.
-ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels")}
+ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels"), (FAC, "programme theme"),
+                  (FAC, "edit group")}
 
 
 @pytest.mark.parametrize(("route", "actor"), CASES)
@@ -518,7 +528,8 @@ def url_values(world) -> dict:
 # What an account may change for itself: its own account (every auth.* route), its own groups
 # and notes, or a household of its own.
 OWN_ACTIONS = {"account_data.delete_account", "groups.new_group", "groups.start_household"}
-FAC_OWN_ACTIONS = OWN_ACTIONS | {"groups.edit_labels", "groups.shared_week"}
+FAC_OWN_ACTIONS = OWN_ACTIONS | {"groups.edit_labels", "groups.shared_week", "groups.programme",
+                                 "groups.edit_group"}
 # Routes holding a household's data also get PUT, PATCH and DELETE; every route gets POST.
 DATA_ENDPOINTS = {
     "summary.week", "summary.summary_json", "groups.membership", "groups.share_week",

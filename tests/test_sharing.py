@@ -22,6 +22,7 @@ from parenting.models import (
     Child,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Membership,
     Moment,
     MomentComment,
@@ -30,6 +31,7 @@ from parenting.models import (
     User,
     WeekShare,
 )
+from parenting.prompts import load_prompts
 
 # A Friday in ISO week 2026-W47; London is on GMT. The shared week is the one before.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -1204,7 +1206,7 @@ COMMENT = "The way you waited for her 8812"
 
 def comment_url(facilitator, family, moment_id):
     return (f"/groups/{facilitator.group_id}/members/{family.membership}/children/"
-            f"{family.child}/moments/{moment_id}/comment")
+            f"{family.child}/shared-moments/{moment_id}/comment")
 
 
 def comments(app) -> list[tuple]:
@@ -1383,3 +1385,123 @@ def test_a_comment_leaves_the_parents_view_when_the_note_and_star_are_taken_away
         db.session.commit()
     assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
     assert COMMENT not in flashed(facilitator.client.get(family.shared_url()))
+
+
+# --- A weekly theme: the group's programme -----------------------------------------------
+
+THEME = "The bottom half of the circle: comfort"
+
+
+def programme(facilitator, **data):
+    return facilitator.client.post(f"/groups/{facilitator.group_id}/programme", data=data)
+
+
+def set_weeks(facilitator, weeks="8", start="2026-10-01"):
+    response = facilitator.client.post(
+        f"/groups/{facilitator.group_id}/edit",
+        data={"name": "Tuesday circle", "start_date": start, "weeks": weeks},
+    )
+    assert path_of(response) == f"/groups/{facilitator.group_id}/programme"
+
+
+def themes(app) -> list[tuple]:
+    with app.app_context():
+        return [(t.week, t.theme, t.focus)
+                for t in db.session.scalars(select(GroupTheme).order_by(GroupTheme.week))]
+
+
+def test_a_facilitator_sets_a_theme_per_week_of_the_programme(app, facilitator):
+    set_weeks(facilitator)
+    page = text_of(facilitator.client.get(f"/groups/{facilitator.group_id}/programme"))
+    assert "Week 1 · 1 Oct" in page and "Week 8 · 19 Nov" in page
+    response = programme(facilitator, week="8", theme=f"  {THEME} ", focus="comfort")
+    assert path_of(response) == f"/groups/{facilitator.group_id}/programme"
+    assert themes(app) == [(8, THEME, "comfort")]
+    page = text_of(facilitator.client.get(f"/groups/{facilitator.group_id}/programme"))
+    assert f"Week 8 · 19 Nov {THEME} Coming back for comfort (safe haven) Change" in page
+    # Changing a week replaces its theme; a blank theme clears it.
+    programme(facilitator, week="8", theme="Delight", focus="")
+    assert themes(app) == [(8, "Delight", None)]
+    programme(facilitator, week="8", theme="")
+    assert themes(app) == []
+
+
+@pytest.mark.parametrize(("weeks", "data", "message"), [
+    ("8", {"week": "9", "theme": THEME}, "Week 9 is outside the programme (weeks 1–8)."),
+    ("8", {"week": "0", "theme": THEME}, "Week 0 is outside the programme (weeks 1–8)."),
+    ("8", {"week": "", "theme": THEME}, "Enter the week number."),
+    ("8", {"week": "two", "theme": THEME}, "Not a valid integer value."),
+    ("8", {"week": "2", "theme": "t" * 81}, "Keep the theme to 80 characters."),
+    ("8", {"week": "2", "theme": THEME, "focus": "grading"}, "Not a valid choice."),
+    ("", {"week": "1", "theme": THEME}, "Set the number of weeks first, under Change dates."),
+])
+def test_a_bad_theme_is_refused_keeping_what_was_typed(app, facilitator, weeks, data, message):
+    if weeks:
+        set_weeks(facilitator, weeks)
+    response = programme(facilitator, **data)
+    assert response.status_code == 200
+    assert message in flashed(response)
+    assert data["theme"][:80] in response.get_data(as_text=True)
+    assert themes(app) == []
+
+
+def test_another_facilitators_programme_is_not_found(app, facilitator, client, family):
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    for who in (fox, client):
+        assert who.get(f"/groups/{facilitator.group_id}/programme").status_code == 404
+        assert who.post(f"/groups/{facilitator.group_id}/programme",
+                        data={"week": "1", "theme": "x"}).status_code == 404
+        assert who.post(f"/groups/{facilitator.group_id}/edit",
+                        data={"name": "Taken", "start_date": "2026-10-01"}).status_code == 404
+    assert themes(app) == []
+    with app.app_context():
+        assert db.session.get(Group, facilitator.group_id).name == "Tuesday circle"
+
+
+def test_members_see_this_weeks_theme_on_home_and_the_prep_page_shows_it(
+    app, client, facilitator, family
+):
+    set_weeks(facilitator)
+    programme(facilitator, week="8", theme=THEME, focus="comfort")
+    programme(facilitator, week="7", theme="Delight in exploring", focus="exploring")
+    home = text_of(client.get("/"))
+    assert f"This week in Tuesday circle · week 8 of 8 {THEME}" in home
+    assert "Delight in exploring" not in home
+    share(client, family.membership, family.child)
+    # The prep page of the week before shows week 7's theme (sessions on Thursdays).
+    assert "Week 7 of 8: Delight in exploring" in prep(facilitator)
+    # Someone outside the group never sees it.
+    stranger = app.test_client()
+    signup_as(stranger, "sam@example.org", "Sam")
+    assert THEME not in flashed(stranger.get("/"))
+
+
+def test_home_shows_no_theme_outside_the_programme_or_without_one(
+    app, client, facilitator, family
+):
+    assert "This week in" not in flashed(client.get("/"))  # no programme at all
+    set_weeks(facilitator, weeks="6")  # ended on 11 Nov
+    programme(facilitator, week="6", theme=THEME)
+    assert THEME not in flashed(client.get("/"))
+    set_weeks(facilitator, weeks="8", start="2026-12-03")  # not started yet
+    assert THEME not in flashed(client.get("/"))
+
+
+def test_the_prompt_after_a_moment_leans_towards_this_weeks_theme(
+    app, client, facilitator, family
+):
+    set_weeks(facilitator)
+    programme(facilitator, week="8", theme=THEME, focus="comfort")
+    comfort = {p.id for p in load_prompts() if "comfort" in p.tags and "safe_haven" in p.contexts}
+    picked = []
+    for _ in range(len(comfort) + 1):
+        response = client.post("/moments/new", data={"child_id": family.child,
+                                                     "need": "comfort_me", "when": "0"})
+        assert response.status_code == 302
+        with app.app_context():
+            picked.append(db.session.scalar(
+                select(Moment.prompt_id).order_by(Moment.id.desc()).limit(1)))
+    # Every comfort prompt first, then, with those used up, the other safe-haven ones.
+    assert set(picked[:-1]) == comfort
+    assert picked[-1] not in comfort

@@ -28,7 +28,7 @@ from .forms import (
     SkillsForm,
     SpecialTimeStartForm,
 )
-from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, User, utcnow
 from .programme import current_themes
 from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_today, to_local
@@ -73,12 +73,59 @@ def open_loops_query(household_id: int):
     )
 
 
+# Home opened again within this time is the same visit: "while you were away" stays put.
+SAME_VISIT = timedelta(minutes=10)
+AWAY_LIMIT = 8
+
+
+def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> list[dict]:
+    """Return what the household's other caregivers logged after ``since``, newest first."""
+    moments = db.session.execute(
+        select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname,
+               User.display_name)
+        .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
+        .where(Child.household_id == household_id, Moment.caregiver_id != user_id,
+               Moment.created_at > since)
+        .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
+    )
+    routines = db.session.execute(
+        select(Routine.created_at, Routine.started_at, RoutineKind.label, Child.nickname,
+               User.display_name)
+        .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
+        .join(RoutineKind, Routine.kind_id == RoutineKind.id)
+        .where(Child.household_id == household_id, Routine.caregiver_id != user_id,
+               Routine.created_at > since)
+        .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
+    )
+    entries = [
+        {"logged": logged, "at": at, "what": domain.NEED_LABELS.get(need, need),
+         "child": child, "who": who}
+        for logged, at, need, child, who in moments
+    ] + [
+        {"logged": logged, "at": at, "what": label, "child": child, "who": who}
+        for logged, at, label, child, who in routines
+    ]
+    return sorted(entries, key=lambda e: e["logged"], reverse=True)[:AWAY_LIMIT]
+
+
+def while_you_were_away(household_id: int) -> list[dict]:
+    """Return what others logged since this caregiver's last visit home; mark this visit."""
+    now, since = utcnow(), current_user.home_seen_at
+    away = logged_by_others_since(household_id, current_user.id, since) if since else []
+    if since is None or now - since > SAME_VISIT:
+        current_user.home_seen_at = now
+        db.session.commit()
+    return away
+
+
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
     if current_user.household is None:
         return redirect(url_for("groups.index"))
+    # First: marking the visit commits, and a commit expires whatever was loaded before it.
+    away = while_you_were_away(current_household().id)
     children = household_children()
     if not children:
         return redirect(url_for("household.new_child"))
@@ -98,6 +145,7 @@ def home():
         special_time=domain.SPECIAL_TIME,
         button=ButtonForm(),
         themes=current_themes(current_user.id, local_today()),
+        away=away,
     )
 
 

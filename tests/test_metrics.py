@@ -16,6 +16,7 @@ from parenting.metrics import (
     iso_week_label,
     parse_week_label,
     patterns,
+    side_by_side,
     summarise_week,
     week_bounds,
     week_start_for,
@@ -610,3 +611,35 @@ def test_went_well_never_uses_words_that_grade_the_parent():
     text = " ".join(went_well(s)).lower()
     for word in ("should", "score", "good job", "well done", "better", "worse", "only"):
         assert word not in text
+
+
+# Each of us
+
+
+def test_side_by_side_gives_each_caregivers_figures_in_the_order_given():
+    moments = [
+        moment(jan(5, 9), "comfort_me", caregiver_id=1, responses=("held_comforted",),
+               rupture=True, repaired_at=jan(5, 10)),
+        moment(jan(6, 9), "delight_in_me", caregiver_id=2, how_soon="right_away"),
+    ]
+    routines = [routine("bedtime", jan(5, 19), caregiver_id=2),
+                routine("bedtime", jan(6, 19), caregiver_id=2)]
+    one = summarise(moments, routines, caregiver_id=1)
+    two = summarise(moments, routines, caregiver_id=2)
+    assert side_by_side([one, two]) == [
+        ("Moments noticed", ["1 moment", "1 moment"]),
+        ("Coming back (safe haven)", ["1 moment", "0 moments"]),
+        ("Going out (secure base)", ["0 moments", "1 moment"]),
+        ("Comfort or support offered", ["1 of 1", "–"]),
+        ("Responded right away", ["0 times", "1 time"]),
+        ("Reconnected after going sideways", ["1 of 1", "–"]),
+        ("Days with a routine logged", ["0 days", "2 days"]),
+    ]
+    # The order is the caller's: swapping the people swaps the columns, nothing else.
+    assert side_by_side([two, one]) == [
+        (label, values[::-1]) for label, values in side_by_side([one, two])
+    ]
+
+
+def test_side_by_side_of_quiet_weeks_is_empty():
+    assert side_by_side([summarise(), summarise()]) == []

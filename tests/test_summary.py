@@ -565,6 +565,41 @@ def test_the_page_offers_the_filter_and_narrows_its_figures(client, mo, two_care
     assert dict(Tables(only_bo).tables["Moments per need"])["Comfort me"] == "0"
 
 
+def test_each_of_us_puts_the_caregivers_side_by_side_in_neutral_words(
+    client, mo, two_caregivers
+):
+    ana, bo = two_caregivers
+
+    text = client.get(page_url(mo, caregiver="each")).get_data(as_text=True)
+
+    assert f'href="{page_url(mo)}?caregiver=each" aria-current="true">Each of us' in text
+    assert f'href="{page_url(mo)}" aria-current="false">Everyone' in text
+    table = Tables(text).tables["Each caregiver's figures this week"]
+    assert table == [
+        ["Moments noticed", "3 moments", "2 moments"],
+        ["Coming back (safe haven)", "2 moments", "2 moments"],
+        ["Going out (secure base)", "1 moment", "0 moments"],
+        ["Responded right away", "0 times", "1 time"],
+        ["Reconnected after going sideways", "1 of 1", "0 of 1"],
+    ]
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', text.split('id="each-h"')[1])
+    assert headers == ["", "Me", "Bo"]
+    # Moments that went well still lead; the other sections wait on "Everyone".
+    assert text.index('id="went-well-h"') < text.index('id="each-h"')
+    assert 'id="needs-h"' not in text
+    for word in ("more", "less", "better", "worse", "most", "only", "should"):
+        assert word not in text.split('id="each-h"')[1].split("</section>")[0].lower()
+    # Moving between weeks keeps the view.
+    assert f'href="{page_url(mo, "2026-W46", caregiver="each")}"' in text
+
+
+def test_each_of_us_is_everyone_in_a_household_of_one(client, mo, make_moment, ana):
+    make_moment(mo, ana, occurred_at=at(16, 8), need="help_me")
+    text = client.get(page_url(mo, caregiver="each")).get_data(as_text=True)
+    assert 'id="each-h"' not in text
+    assert 'id="needs-h"' in text
+
+
 @pytest.mark.parametrize("caregiver", ["9999", "abc", "", "carl"])
 def test_an_unknown_caregiver_reads_as_everyone(client, mo, two_caregivers, carl, caregiver):
     caregiver = carl if caregiver == "carl" else caregiver

@@ -73,8 +73,10 @@ def open_loops_query(household_id: int):
     )
 
 
-# Home opened again within this time is the same visit: "while you were away" stays put.
+# Opening home again within this time continues the same visit; a longer gap starts a new one.
 SAME_VISIT = timedelta(minutes=10)
+# During a visit, the time it was last seen is refreshed at most this often (one write).
+VISIT_REFRESH = timedelta(minutes=1)
 AWAY_LIMIT = 8
 
 
@@ -105,17 +107,26 @@ def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> 
         {"logged": logged, "at": at, "what": label, "child": child, "who": who}
         for logged, at, label, child, who in routines
     ]
-    return sorted(entries, key=lambda e: e["logged"], reverse=True)[:AWAY_LIMIT]
+    return sorted(entries, key=lambda e: (e["logged"], e["at"]), reverse=True)[:AWAY_LIMIT]
 
 
 def while_you_were_away(household_id: int) -> list[dict]:
-    """Return what others logged since this caregiver's last visit home; mark this visit."""
-    now, since = utcnow(), current_user.home_seen_at
-    away = logged_by_others_since(household_id, current_user.id, since) if since else []
-    if since is None or now - since > SAME_VISIT:
-        current_user.home_seen_at = now
+    """Return what others logged since this caregiver's visit home before this one.
+
+    The list stays through a visit (opening home again within SAME_VISIT), so saving a moment
+    and landing back home doesn't empty it.
+    """
+    now, user = utcnow(), current_user
+    last = user.home_seen_at
+    if last is None or now - last > SAME_VISIT:
+        user.away_since, user.home_seen_at = last, now
         db.session.commit()
-    return away
+    elif now - last > VISIT_REFRESH:
+        user.home_seen_at = now
+        db.session.commit()
+    if user.away_since is None:
+        return []
+    return logged_by_others_since(household_id, user.id, user.away_since)
 
 
 @bp.route("/")

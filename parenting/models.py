@@ -86,8 +86,10 @@ class User(UserMixin, db.Model):
     last_child_id: Mapped[int | None] = mapped_column(
         ForeignKey("child.id", ondelete="SET NULL", use_alter=True)
     )
-    # When home was last opened: "while you were away" lists what others logged since.
+    # Home's visits: when it was last opened, and where the visit before this one ended;
+    # "while you were away" lists what others logged since then.
     home_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     household: Mapped[Household | None] = relationship(back_populates="members")

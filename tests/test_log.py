@@ -806,7 +806,7 @@ def away_section(page: str) -> str:
     """Return the words of home's "While you were away" list, or "" when there is none."""
     if 'id="away-h"' not in page:
         return ""
-    section = page.split('id="away-h"')[1].split("</section>")[0]
+    section = page.split('id="away-h">')[1].split("</section>")[0]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).strip()
 
 
@@ -825,25 +825,32 @@ def test_home_lists_what_the_other_caregiver_logged_since_your_last_visit(
 ):
     _ana, mo = family
     cal_client, cal = co_caregiver
-    with time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False):
+
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 20, 9, minute, tzinfo=UTC)
+
+    with time_machine.travel(at(0), tick=False):
+        # Log in again at the test's own time, so the sessions' clocks agree with it.
+        login(client)
+        login(cal_client, "cal@example.org")
         assert away_section(flashed(client.get("/"))) == ""  # a first visit marks the time
         cal_client.get("/")
-    with time_machine.travel(datetime(2026, 11, 20, 14, 0, tzinfo=UTC), tick=False):
-        make_moment(mo, cal, occurred_at=datetime(2026, 11, 20, 13, 30, tzinfo=UTC),
-                    need="comfort_me")
-        make_routine(mo, cal, key="nap", started_at=datetime(2026, 11, 20, 13, 45, tzinfo=UTC))
+    with time_machine.travel(at(12), tick=False):
+        make_moment(mo, cal, occurred_at=at(5), need="comfort_me")
+        make_routine(mo, cal, key="nap", started_at=at(10))
         client.post("/moments/new", data={"child_id": str(mo), "need": "help_me", "when": "0"})
-    with time_machine.travel(datetime(2026, 11, 20, 15, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(at(25), tick=False):
         away = away_section(flashed(client.get("/")))
-        assert away == ("While you were away Cal logged Nap for Mo · Fri 20 Nov 13:45 "
-                        "Cal logged Comfort me for Mo · Fri 20 Nov 13:30")
-        # Opening home again straight away is the same visit: the list stays.
-        assert away_section(flashed(client.get("/"))) == away
+        assert away == ("While you were away Cal logged Nap for Mo · Fri 20 Nov 09:10 "
+                        "Cal logged Comfort me for Mo · Fri 20 Nov 09:05")
         # Cal's own home never lists Cal's entries, only Ana's.
         assert away_section(flashed(cal_client.get("/"))) == (
-            "While you were away Ana logged Help me for Mo · Fri 20 Nov 14:00")
-    with time_machine.travel(datetime(2026, 11, 20, 15, 30, tzinfo=UTC), tick=False):
-        # Half an hour on, that visit is over: nothing new since.
+            "While you were away Ana logged Help me for Mo · Fri 20 Nov 09:12")
+    with time_machine.travel(at(29), tick=False):
+        # Back home within ten minutes (after saving a moment, say): the same visit, same list.
+        assert away_section(flashed(client.get("/"))) == away
+    with time_machine.travel(at(45), tick=False):
+        # A quarter of an hour later this is a new visit, and nothing was logged since.
         assert away_section(flashed(client.get("/"))) == ""
 
 
@@ -851,9 +858,10 @@ def test_while_you_were_away_never_shows_another_households_entries(
     app, client, family, make_user, make_child, make_moment
 ):
     with time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False):
+        login(client)
         client.get("/")
     stranger = make_user(email="sam@example.org", name="Sam", using=app.test_client())
-    with time_machine.travel(datetime(2026, 11, 20, 10, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 11, 20, 9, 10, tzinfo=UTC), tick=False):
         make_moment(make_child(stranger, nickname="Zed"), stranger, need="protect_me")
-    with time_machine.travel(datetime(2026, 11, 20, 11, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(datetime(2026, 11, 20, 9, 25, tzinfo=UTC), tick=False):
         assert away_section(flashed(client.get("/"))) == ""

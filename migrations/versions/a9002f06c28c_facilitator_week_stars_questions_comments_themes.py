@@ -57,6 +57,7 @@ def upgrade():
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('home_seen_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('away_since', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('week_share', schema=None) as batch_op:
         batch_op.add_column(sa.Column('question', sa.String(length=300), server_default='', nullable=False))
@@ -70,6 +71,7 @@ def downgrade():
         batch_op.drop_column('question')
 
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('away_since')
         batch_op.drop_column('home_seen_at')
 
     with op.batch_alter_table('moment', schema=None) as batch_op:

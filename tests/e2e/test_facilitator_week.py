@@ -67,6 +67,7 @@ def week(browser, server):
     ana.click("label:has-text('Named the feeling')")
     ana.fill("#note", "She pushed me away, then climbed into my lap.")
     ana.click(".sticky-save button")
+    ana.wait_for_url(lambda url: "/moments/new" not in url)  # home, or the reflective prompt
     ana.goto(f"/today?child={account.child_id}")
     ana.click("form.star button")
     expect(ana.locator("form.star button")).to_have_attribute("aria-pressed", "true")
@@ -158,3 +159,30 @@ def test_a_kind_comment_on_a_shared_moment_reaches_the_parent_who_can_hide_it(we
     card.locator("button:has-text('Hide')").click()
     expect(ana.locator("main")).to_contain_text("Hidden.")
     expect(ana.locator(".timeline .comment-card")).to_have_count(0)
+
+
+def test_the_weeks_theme_reaches_the_members_home(week, live):
+    fay, ana = week["fay"], week["ana"]
+    fay.goto(week["group_url"])
+    fay.click("main a:has-text('Programme')")
+    fay.fill("#week", "99")
+    fay.fill("#theme", "The bottom half of the circle: comfort")
+    fay.click("main form button[type=submit]")
+    expect(fay.locator("main")).to_contain_text("Week 99 is outside the programme (weeks 1–8).")
+    expect(fay.locator("#theme")).to_have_value("The bottom half of the circle: comfort")
+    fay.fill("#week", "1")
+    fay.select_option("#focus", "comfort")
+    fay.click("main form button[type=submit]")
+    expect(fay.locator("main")).to_contain_text("Week 1's theme is saved.")
+    ana.goto("/")
+    expect(ana.locator("main .theme")).to_contain_text(
+        "This week in Tuesday circle · week 1 of 8")
+    expect(ana.locator("main .theme")).to_contain_text("The bottom half of the circle: comfort")
+    for who, page, name in ((fay, fay.url, "programme"), (ana, "/", "home-with-theme")):
+        for scheme in ("light", "dark"):
+            ctx = week["context"](scheme)
+            ctx.add_cookies(who.context.cookies())
+            shot = ctx.new_page()
+            shot.goto(page)
+            screenshot(shot, f"{name}-{scheme}")
+            ctx.close()

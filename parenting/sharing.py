@@ -90,8 +90,12 @@ def shared_moments(child: Child, first_day: date, settings, need_labels: dict[st
 
 
 def visible_comments(moment_ids: list[int], membership: Membership | None = None,
-                     *, for_parent: bool = False) -> dict[int, MomentComment]:
-    """Return comments on these moments whose week is still shared with notes, by moment id."""
+                     *, for_parent: bool = False) -> dict[int, list[MomentComment]]:
+    """Return the comments on these moments that are still shared, oldest first, by moment id.
+
+    ``membership`` narrows them to one member's group; ``for_parent`` to the signed-in parent's
+    own memberships, leaving out the comments they hid.
+    """
     if not moment_ids:
         return {}
     query = (
@@ -107,10 +111,10 @@ def visible_comments(moment_ids: list[int], membership: Membership | None = None
         query = query.join(Membership).where(
             Membership.user_id == current_user.id, MomentComment.hidden_at.is_(None)
         )
-    shown = {}
+    shown: dict[int, list[MomentComment]] = {}
     for comment in db.session.scalars(query):
         if comment_is_shared(comment):
-            shown.setdefault(comment.moment_id, comment)
+            shown.setdefault(comment.moment_id, []).append(comment)
     return shown
 
 
@@ -163,7 +167,9 @@ def sharing_panel(child: Child, first_day: date) -> list[dict]:
         share = week_share(m, child.id, first_day) if settings is not None else None
         panel.append({"membership": m, "settings": settings, "notes": notes,
                       "question": share.question if share is not None else "",
-                      "comments": sorted(visible_comments(week_moments, m, for_parent=True)
-                                         .values(), key=lambda c: c.moment.occurred_at),
+                      "comments": sorted(
+                          (c for found in visible_comments(week_moments, m, for_parent=True)
+                           .values() for c in found),
+                          key=lambda c: c.moment.occurred_at),
                       "form": ShareWeekForm()})
     return panel

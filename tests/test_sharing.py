@@ -1505,3 +1505,23 @@ def test_the_prompt_after_a_moment_leans_towards_this_weeks_theme(
     # Every comfort prompt first, then, with those used up, the other safe-haven ones.
     assert set(picked[:-1]) == comfort
     assert picked[-1] not in comfort
+
+
+def test_comments_from_two_groups_on_one_moment_both_reach_the_parent(
+    app, client, facilitator, family, noted_moment
+):
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox Facilitator", role="facilitator")
+    group = int(path_of(create_group(fox, name="Thursday circle")).rsplit("/", 1)[1])
+    membership = join(client, invite_code(app, group))
+    share(client, membership, family.child, notes=True)
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": "From Tuesday."})
+    fox.post(f"/groups/{group}/members/{membership}/children/{family.child}"
+             f"/shared-moments/{noted_moment}/comment", data={"text": "From Thursday."})
+    day = text_of(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert "Fay Facilitator (Tuesday circle): From Tuesday." in day
+    assert "Fox Facilitator (Thursday circle): From Thursday." in day
+    # Each facilitator sees only their own.
+    assert "From Tuesday." not in flashed(fox.get(
+        f"/groups/{group}/members/{membership}/children/{family.child}/weeks/{WEEK}"))

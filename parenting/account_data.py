@@ -25,11 +25,13 @@ from .models import (
     EmailToken,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Household,
     Invite,
     LoginFailure,
     Membership,
     Moment,
+    MomentComment,
     PlannedTime,
     PromptShown,
     PushSubscription,
@@ -226,9 +228,23 @@ SECTIONS: tuple[Section, ...] = (
         omit=frozenset({"token_hash"}),
     ),
     Section(
+        "moment_comments",
+        MomentComment,
+        lambda s: _by_id(MomentComment, MomentComment.membership_id.in_(_memberships(s))),
+    ),
+    Section(
         "groups_i_run",
         Group,
         lambda s: _by_id(Group, Group.facilitator_id == s.user_id),
+        needs_household=False,
+    ),
+    Section(
+        "programme_themes_i_set",
+        GroupTheme,
+        lambda s: _by_id(
+            GroupTheme,
+            GroupTheme.group_id.in_(select(Group.id).where(Group.facilitator_id == s.user_id)),
+        ),
         needs_household=False,
     ),
 )

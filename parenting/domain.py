@@ -126,3 +126,28 @@ CHILD_COLOURS: tuple[Choice, ...] = (
 )
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Gentle openings a facilitator can pick for a comment on one shared moment.
+COMMENT_STARTERS: tuple[Choice, ...] = (
+    Choice("named", "You named the feeling — that helps."),
+    Choice("stayed", "You stayed with them in a big feeling."),
+    Choice("reconnected", "Coming back together like that matters."),
+    Choice("noticed", "What a lovely thing to notice."),
+    Choice("thanks", "Thank you for sharing this moment."),
+)
+COMMENT_STARTER_TEXT = {c.id: c.label for c in COMMENT_STARTERS}
+COMMENT_MAX = 200
+
+# What a week of a group's programme is about; prompts.json tags prompts with these ids, and a
+# theme's focus makes the prompt after a moment lean towards them.
+THEME_FOCUSES: tuple[Choice, ...] = (
+    Choice("exploring", "Going out to explore (secure base)"),
+    Choice("delight", "Delight and enjoying together"),
+    Choice("comfort", "Coming back for comfort (safe haven)"),
+    Choice("feelings", "Helping with big feelings"),
+    Choice("being_with", "Being with, not fixing"),
+    Choice("cues", "Reading cues and miscues"),
+    Choice("repair", "Rupture and repair"),
+    Choice("my_feelings", "What moments stir up in me"),
+)
+THEME_FOCUS_LABELS = {c.id: c.label for c in THEME_FOCUSES}

@@ -440,6 +440,32 @@ class GroupForm(FlaskForm):
             raise ValidationError("Check the year of that date.")
 
 
+class ThemeForm(FlaskForm):
+    week = IntegerField("Week", validators=[InputRequired("Enter the week number.")])
+    theme = StringField(
+        "Theme (leave blank to clear the week)",
+        validators=[Optional(), Length(max=80, message="Keep the theme to 80 characters.")],
+    )
+    focus = SelectField(
+        "Prompts lean towards",
+        choices=[("", "No particular focus"), *choices(domain.THEME_FOCUSES)],
+        default="",
+    )
+    submit = SubmitField("Save this week")
+
+    def __init__(self, *args, weeks: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weeks = weeks
+
+    def validate_week(self, field):
+        if self.weeks is None:
+            raise ValidationError("Set the number of weeks first, under Change dates.")
+        if field.data is not None and not 1 <= field.data <= self.weeks:
+            raise ValidationError(
+                f"Week {field.data} is outside the programme (weeks 1–{self.weeks})."
+            )
+
+
 class JoinGroupForm(FlaskForm):
     code = StringField("Invite code from your facilitator", validators=[DataRequired(),
                                                                        Length(max=32)])
@@ -457,6 +483,40 @@ class EveryWeekForm(FlaskForm):
     include_notes = BooleanField("Include my notes on moments")
     include_reflection = BooleanField("Include my reflection of the week")
     submit = SubmitField("Save")
+
+
+QUESTION_MAX = 300
+
+
+class ShareQuestionForm(FlaskForm):
+    question = TextAreaField(
+        "Something I'd like to bring to the group",
+        validators=[Optional(), Length(max=QUESTION_MAX,
+                                       message=f"Keep it to {QUESTION_MAX} characters.")],
+    )
+    submit = SubmitField("Save")
+
+
+class MomentCommentForm(FlaskForm):
+    starter = ChoiceField("Start with", choices=choices(domain.COMMENT_STARTERS))
+    # No Optional(): it would stop validate_text, which also covers a starter alone.
+    text = TextAreaField("In your own words")
+    submit = SubmitField("Send")
+
+    def comment(self) -> str:
+        """Return the starter and the words together, as the parent will read them."""
+        starter = domain.COMMENT_STARTER_TEXT.get(self.starter.data or "", "")
+        return " ".join(part for part in (starter, (self.text.data or "").strip()) if part)
+
+    def validate_text(self, field):
+        comment = self.comment()
+        if not comment:
+            raise ValidationError("Pick a starter or write a few words.")
+        if len(comment) > domain.COMMENT_MAX:
+            raise ValidationError(
+                f"Keep it to {domain.COMMENT_MAX} characters, starter included "
+                f"(this is {len(comment)})."
+            )
 
 
 class FacilitatorNoteForm(FlaskForm):

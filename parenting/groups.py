@@ -17,14 +17,35 @@ from .forms import (
     FacilitatorNoteForm,
     GroupForm,
     JoinGroupForm,
+    MomentCommentForm,
     NeedLabelsForm,
+    ShareQuestionForm,
     ShareWeekForm,
+    ThemeForm,
     need_label_field,
 )
-from .models import Child, FacilitatorNote, Group, Membership, WeekShare
-from .sharing import share_settings
+from .models import (
+    Child,
+    FacilitatorNote,
+    Group,
+    GroupTheme,
+    Membership,
+    Moment,
+    MomentComment,
+    WeekShare,
+    utcnow,
+)
+from .programme import session_week, theme_for
+from .sharing import (
+    prune_comments,
+    share_question,
+    share_settings,
+    shared_moments,
+    visible_comments,
+    week_share,
+)
 from .summary import load_week, shared_week_context
-from .timefmt import local_today
+from .timefmt import local_today, zone
 
 bp = Blueprint("groups", __name__)
 
@@ -167,6 +188,57 @@ def show_group(group_id: int):
     )
 
 
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+def edit_group(group_id: int):
+    """Change a group's name, first session and number of weeks."""
+    group = get_own_group_or_404(group_id)
+    form = GroupForm(obj=group)
+    if form.validate_on_submit():
+        group.name = form.name.data.strip()
+        group.start_date = form.start_date.data
+        group.weeks = form.weeks.data
+        db.session.commit()
+        flash("Saved. The programme's weeks follow the new dates.", "success")
+        return redirect(url_for("groups.programme", group_id=group.id))
+    return render_template("groups/group_form.html", form=form, group=group)
+
+
+@bp.route("/groups/<int:group_id>/programme", methods=["GET", "POST"])
+def programme(group_id: int):
+    """Set a short theme for each week of the group's programme."""
+    group = get_own_group_or_404(group_id)
+    form = ThemeForm(weeks=group.weeks)
+    if request.method == "GET":
+        week = request.args.get("week", type=int)
+        if group.weeks and week is not None and 1 <= week <= group.weeks:
+            form.week.data = week
+            existing = theme_for(group, week)
+            if existing is not None:
+                form.theme.data, form.focus.data = existing.theme, existing.focus or ""
+    if form.validate_on_submit():
+        existing = theme_for(group, form.week.data)
+        text = (form.theme.data or "").strip()
+        if not text:
+            if existing is not None:
+                db.session.delete(existing)
+            message = f"Week {form.week.data} has no theme now."
+        else:
+            existing = existing or GroupTheme(group_id=group.id, week=form.week.data)
+            existing.theme, existing.focus = text, form.focus.data or None
+            db.session.add(existing)
+            message = f"Week {form.week.data}'s theme is saved. Members see it on their home page."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("groups.programme", group_id=group.id))
+    themes = {t.week: t for t in group.themes}
+    weeks = [
+        (n, group.start_date + timedelta(days=7 * (n - 1)), themes.get(n))
+        for n in range(1, (group.weeks or 0) + 1)
+    ]
+    return render_template("groups/programme.html", group=group, form=form, weeks=weeks,
+                           focus_labels=domain.THEME_FOCUS_LABELS)
+
+
 @bp.route("/groups/<int:group_id>/labels", methods=["GET", "POST"])
 def edit_labels(group_id: int):
     group = get_own_group_or_404(group_id)
@@ -251,9 +323,15 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
             FacilitatorNote.first_day == first_day,
         ).order_by(FacilitatorNote.created_at)
     ).all()
+    moments = shared_moments(child, first_day, settings, group.need_labels)
     return render_template(
         "groups/shared_week.html", layout="base.html", group=group, membership=membership,
         form=form, facilitator_notes=notes, prev_url=None, next_url=None,
+        question=share_question(membership, child.id, first_day),
+        starred=[m for m in moments if m.starred],
+        noted=[m for m in moments if m.note],
+        comments=visible_comments([m.id for m in moments], membership),
+        can_comment=include_notes, child=child,
         intro=f"Shared with {group.name} by {membership.user.display_name}.", **context,
     )
 
@@ -295,6 +373,136 @@ def group_week(group_id: int, week: str):
         families=families if len(sharing_members) >= MIN_FOR_BREAKDOWN else [],
         shared_count=len(families), labels=labels, needs=domain.ALL_NEEDS,
         min_for_breakdown=MIN_FOR_BREAKDOWN,
+        prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),
+        next_label=(metrics.iso_week_label(first_day + timedelta(days=7))
+                    if first_day + timedelta(days=7) <= local_today() else None),
+    )
+
+
+def commentable_moment(membership: Membership, child: Child, moment_id: int):
+    """Return a moment of this child shared with notes, with its week's first day, or None."""
+    require_id(moment_id)
+    moment = db.session.scalar(
+        select(Moment).where(Moment.id == moment_id, Moment.child_id == child.id)
+    )
+    if moment is None:
+        return None, None
+    household = child.household
+    local_day = moment.occurred_at.astimezone(zone(household.timezone)).date()
+    first_day = metrics.week_start_for(local_day, household.week_start)
+    settings = share_settings(membership, child.id, first_day)
+    if settings is None or not settings[0]:
+        return None, None
+    if not any(m.id == moment.id for m in shared_moments(child, first_day, settings, None)):
+        return None, None
+    return moment, first_day
+
+
+@bp.route(
+    "/groups/<int:group_id>/members/<int:membership_id>/children/<int:child_id>"
+    "/shared-moments/<int:moment_id>/comment",
+    methods=["GET", "POST"],
+)
+def comment_moment(group_id: int, membership_id: int, child_id: int, moment_id: int):
+    """Let a facilitator leave a short, kind comment on one moment shared with notes."""
+    group = get_own_group_or_404(group_id)
+    membership, child = member_child_or_404(group, membership_id, child_id)
+    moment, first_day = commentable_moment(membership, child, moment_id)
+    if moment is None:
+        # The same answer for a moment that isn't shared and one that doesn't exist.
+        return render_template("groups/comment_gone.html", group=group), 404
+    comment = db.session.scalar(
+        select(MomentComment).where(
+            MomentComment.membership_id == membership.id, MomentComment.moment_id == moment.id
+        )
+    )
+    form = MomentCommentForm()
+    if request.method == "GET" and comment is not None:
+        form.text.data = comment.text
+    if form.validate_on_submit():
+        if comment is None:
+            comment = MomentComment(membership_id=membership.id, moment_id=moment.id)
+            db.session.add(comment)
+        comment.text = form.comment()
+        db.session.commit()
+        flash("Your comment is sent. The parent sees it on that moment.", "success")
+        return redirect(url_for(
+            "groups.shared_week", group_id=group.id, membership_id=membership.id,
+            child_id=child.id, week=metrics.iso_week_label(first_day),
+        ))
+    shown = shared_moments(child, first_day, share_settings(membership, child.id, first_day),
+                           group.need_labels)
+    return render_template(
+        "groups/comment.html", group=group, membership=membership, child=child, form=form,
+        moment=next(m for m in shown if m.id == moment.id), comment=comment,
+        week=metrics.iso_week_label(first_day), starters=domain.COMMENT_STARTERS,
+        comment_max=domain.COMMENT_MAX,
+    )
+
+
+@bp.post("/groups/comments/<int:comment_id>/hide")
+def hide_comment(comment_id: int):
+    """Let a parent hide a facilitator's comment on one of their moments."""
+    require_id(comment_id)
+    comment = db.one_or_404(
+        select(MomentComment).join(Membership).where(
+            MomentComment.id == comment_id, Membership.user_id == current_user.id
+        )
+    )
+    moment = comment.moment
+    if ButtonForm().validate_on_submit() and comment.hidden_at is None:
+        comment.hidden_at = utcnow()
+        db.session.commit()
+        flash("Hidden. It won't show on your moments again.", "info")
+    target = request.form.get("next", "")
+    # Only a path of this site: never another host ("//host", "/\\host").
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        tz = zone(moment.child.household.timezone)
+        target = url_for("log.day", child_id=moment.child_id,
+                         day=moment.occurred_at.astimezone(tz).date().isoformat())
+    return redirect(target)
+
+
+@bp.route("/groups/<int:group_id>/prep/<week>")
+def session_prep(group_id: int, week: str):
+    """Gather, for one session week, what each family chose to bring; printable on A4."""
+    group = get_own_group_or_404(group_id)
+    try:
+        first_day = metrics.parse_week_label(week, 0)
+    except ValueError:
+        abort(404)
+    if first_day.year < 2000 or first_day > local_today():
+        abort(404)
+    memberships = db.session.scalars(
+        select(Membership).options(selectinload(Membership.user))
+        .where(Membership.group_id == group.id)
+    ).all()
+    families, others = [], []
+    for m in memberships:
+        shared_any = False
+        for child in db.session.scalars(children_query(m.household_id)):
+            child_first = metrics.week_start_for(first_day, child.household.week_start)
+            settings = share_settings(m, child.id, child_first)
+            if settings is None:
+                continue
+            shared_any = True
+            s = load_week(child, child_first, [], None, with_checkins=False).this
+            families.append({
+                "parent": m.user.display_name, "child": child.nickname,
+                "question": share_question(m, child.id, child_first),
+                "starred": shared_moments(child, child_first, settings, group.need_labels,
+                                          starred_only=True),
+                "s": s,
+            })
+        if not shared_any:
+            others.append(m.user.display_name)
+    # Alphabetical, never by any figure: no family is ranked above another.
+    families.sort(key=lambda f: (f["parent"].casefold(), f["child"].casefold()))
+    week_number = session_week(group.start_date, group.weeks, first_day)
+    return render_template(
+        "groups/prep.html", group=group, first_day=first_day, families=families,
+        week_number=week_number, theme=theme_for(group, week_number),
+        others=sorted(others, key=str.casefold),
         prev_label=metrics.iso_week_label(first_day - timedelta(days=7)),
         next_label=(metrics.iso_week_label(first_day + timedelta(days=7))
                     if first_day + timedelta(days=7) <= local_today() else None),
@@ -354,6 +562,8 @@ def membership(membership_id: int):
         membership.share_every_week = form.share_every_week.data
         membership.every_week_notes = form.include_notes.data
         membership.every_week_reflection = form.include_reflection.data
+        db.session.flush()
+        prune_comments(membership)
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("groups.membership", membership_id=membership.id))
@@ -397,9 +607,48 @@ def share_week(membership_id: int, child_id: int, week: str):
         share.include_notes = form.include_notes.data
         share.include_reflection = form.include_reflection.data
         db.session.add(share)
+        db.session.flush()
+        prune_comments(membership)
         db.session.commit()
         flash(f"This week is shared with {membership.group.name}.", "success")
     return redirect(url_for("summary.week", child_id=child.id, week=week) + "#sharing")
+
+
+@bp.route(
+    "/groups/memberships/<int:membership_id>/children/<int:child_id>/weeks/<week>/question",
+    methods=["GET", "POST"],
+)
+def share_question_page(membership_id: int, child_id: int, week: str):
+    """Let a parent bring a question to the session with a week they share."""
+    membership = get_own_membership_or_404(membership_id)
+    child = get_child_or_404(child_id)
+    try:
+        first_day = metrics.parse_week_label(week, child.household.week_start)
+    except ValueError:
+        abort(404)
+    settings = share_settings(membership, child.id, first_day)
+    back = url_for("summary.week", child_id=child.id, week=week) + "#sharing"
+    if settings is None or first_day > local_today():
+        flash("Share this week first; then you can add something to bring to the group.",
+              "info")
+        return redirect(back)
+    share = week_share(membership, child.id, first_day)
+    form = ShareQuestionForm()
+    if request.method == "GET":
+        form.question.data = share.question if share is not None else ""
+    if form.validate_on_submit():
+        if share is None:
+            # Shared through "every week": this week gets its own row, with the same ticks.
+            share = WeekShare(membership_id=membership.id, child_id=child.id,
+                              first_day=first_day, include_notes=settings[0],
+                              include_reflection=settings[1])
+            db.session.add(share)
+        share.question = (form.question.data or "").strip()
+        db.session.commit()
+        flash("Saved for the group." if share.question else "Question taken off.", "success")
+        return redirect(back)
+    return render_template("groups/question.html", form=form, membership=membership,
+                           child=child, first_day=first_day, back=back)
 
 
 @bp.post("/groups/memberships/<int:membership_id>/children/<int:child_id>/weeks/<week>/unshare")
@@ -420,6 +669,8 @@ def unshare_week(membership_id: int, child_id: int, week: str):
         )
         if share is not None:
             db.session.delete(share)
+            db.session.flush()
+            prune_comments(membership)
         if membership.share_every_week:
             flash("You share every week with this group: switch that off to stop sharing "
                   "this one.", "info")

@@ -28,7 +28,9 @@ from .forms import (
     SkillsForm,
     SpecialTimeStartForm,
 )
-from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, User, utcnow
+from .programme import current_themes
+from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_today, to_local
 
 bp = Blueprint("log", __name__)
@@ -71,12 +73,70 @@ def open_loops_query(household_id: int):
     )
 
 
+# Opening home again within this time continues the same visit; a longer gap starts a new one.
+SAME_VISIT = timedelta(minutes=10)
+# During a visit, the time it was last seen is refreshed at most this often (one write).
+VISIT_REFRESH = timedelta(minutes=1)
+AWAY_LIMIT = 8
+
+
+def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> list[dict]:
+    """Return what the household's other caregivers logged after ``since``, newest first."""
+    moments = db.session.execute(
+        select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname,
+               User.display_name)
+        .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
+        .where(Child.household_id == household_id, Moment.caregiver_id != user_id,
+               Moment.created_at > since)
+        .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
+    )
+    routines = db.session.execute(
+        select(Routine.created_at, Routine.started_at, RoutineKind.label, Child.nickname,
+               User.display_name)
+        .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
+        .join(RoutineKind, Routine.kind_id == RoutineKind.id)
+        .where(Child.household_id == household_id, Routine.caregiver_id != user_id,
+               Routine.created_at > since)
+        .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
+    )
+    entries = [
+        {"logged": logged, "at": at, "what": domain.NEED_LABELS.get(need, need),
+         "child": child, "who": who}
+        for logged, at, need, child, who in moments
+    ] + [
+        {"logged": logged, "at": at, "what": label, "child": child, "who": who}
+        for logged, at, label, child, who in routines
+    ]
+    return sorted(entries, key=lambda e: (e["logged"], e["at"]), reverse=True)[:AWAY_LIMIT]
+
+
+def while_you_were_away(household_id: int) -> list[dict]:
+    """Return what others logged since this caregiver's visit home before this one.
+
+    The list stays through a visit (opening home again within SAME_VISIT), so saving a moment
+    and landing back home doesn't empty it.
+    """
+    now, user = utcnow(), current_user
+    last = user.home_seen_at
+    if last is None or now - last > SAME_VISIT:
+        user.away_since, user.home_seen_at = last, now
+        db.session.commit()
+    elif now - last > VISIT_REFRESH:
+        user.home_seen_at = now
+        db.session.commit()
+    if user.away_since is None:
+        return []
+    return logged_by_others_since(household_id, user.id, user.away_since)
+
+
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
         return render_template("pages/welcome.html")
     if current_user.household is None:
         return redirect(url_for("groups.index"))
+    # First: marking the visit commits, and a commit expires whatever was loaded before it.
+    away = while_you_were_away(current_household().id)
     children = household_children()
     if not children:
         return redirect(url_for("household.new_child"))
@@ -95,6 +155,8 @@ def home():
         not_sure=domain.NOT_SURE,
         special_time=domain.SPECIAL_TIME,
         button=ButtonForm(),
+        themes=current_themes(current_user.id, local_today()),
+        away=away,
     )
 
 
@@ -169,7 +231,9 @@ def offer_prompt(moment: Moment) -> str | None:
         feelings=moment.feelings,
         miscue=moment.miscue,
     )
-    prompt = prompts.pick_prompt(contexts, recent)
+    # This week's programme themes, from the caregiver's groups, tip the choice.
+    focuses = [t.focus for t in current_themes(current_user.id, local_today()) if t.focus]
+    prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
     db.session.add(PromptShown(user_id=current_user.id, prompt_id=prompt.id))
@@ -293,6 +357,21 @@ def repair_details(moment_id: int):
             flash("You found your way back. That matters.", "success")
             return redirect(url_for("log.home", child=moment.child_id))
     return render_template("log/repair.html", form=form, moment=moment)
+
+
+@bp.post("/moments/<int:moment_id>/star")
+@login_required
+def star_moment(moment_id: int):
+    """Mark a moment "I'd like to talk about this", or take the mark off, in one tap."""
+    moment = get_moment_or_404(moment_id)
+    if ButtonForm().validate_on_submit():
+        moment.starred = not moment.starred
+        db.session.commit()
+        flash("Starred to talk about in your group, if you share this week." if moment.starred
+              else "Star taken off.", "success")
+    return redirect(url_for("log.day", child_id=moment.child_id,
+                            day=to_local(moment.occurred_at).date().isoformat())
+                    + f"#moment-{moment.id}")
 
 
 @bp.post("/moments/<int:moment_id>/let-go")
@@ -539,4 +618,6 @@ def day(child_id: int, day: str):
         is_today=the_day == today_,
         need_labels=domain.NEED_LABELS,
         response_labels=domain.RESPONSE_LABELS,
+        button=ButtonForm(),
+        comments=visible_comments([m.id for m in moments], for_parent=True),
     )

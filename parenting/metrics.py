@@ -236,6 +236,64 @@ def headline(s: WeekSummary, *, kind_labels: dict[str, str], child_name: str) ->
     return "A quiet week in the log — nothing logged yet."
 
 
+WENT_WELL_MAX = 3
+
+
+def went_well(s: WeekSummary) -> list[str]:
+    """Choose up to three things that went well this week, repairs first, from the figures."""
+    lines = []
+    # Repair first: coming back together is what the app celebrates.
+    if s.repaired:
+        lines.append(f"You reconnected after {s.repaired} of {_count(s.ruptures, 'rupture')}.")
+    if s.supportive:
+        lines.append(
+            f"You offered comfort or support in {s.supportive} of "
+            f"{_count(s.safe_haven_with_response, 'safe-haven moment')} where you noted "
+            "a response."
+        )
+    if s.special_time_days:
+        lines.append(f"You had special time on {_count(s.special_time_days, 'day')}.")
+    right_away = s.speed.get("right_away", 0)
+    if right_away:
+        lines.append(f"You responded right away {_count(right_away, 'time')}.")
+    return lines[:WENT_WELL_MAX]
+
+
+def side_by_side(summaries: list[WeekSummary]) -> list[tuple[str, list[str]]]:
+    """Put each caregiver's figures next to each other in plain words, in the order given.
+
+    Nothing picks out who did more: every row says what each person logged, in the same words.
+    Rows where no one logged anything are left out.
+    """
+    rows: list[tuple[str, list[str]]] = []
+
+    def add(label: str, numbers: list[int], words: list[str]) -> None:
+        if any(numbers):
+            rows.append((label, words))
+
+    def counts(label: str, numbers: list[int], noun: str) -> None:
+        add(label, numbers, [_count(n, noun) for n in numbers])
+
+    def out_of(label: str, parts: list[int], wholes: list[int]) -> None:
+        add(label, wholes, [f"{p} of {w}" if w else "–" for p, w in zip(parts, wholes,
+                                                                         strict=True)])
+
+    counts("Moments noticed", [s.moments for s in summaries], "moment")
+    counts("Coming back (safe haven)", [s.halves.get(domain.SAFE_HAVEN, 0) for s in summaries],
+           "moment")
+    counts("Going out (secure base)", [s.halves.get(domain.SECURE_BASE, 0) for s in summaries],
+           "moment")
+    out_of("Comfort or support offered", [s.supportive for s in summaries],
+           [s.safe_haven_with_response for s in summaries])
+    counts("Responded right away", [s.speed.get("right_away", 0) for s in summaries], "time")
+    out_of("Reconnected after going sideways", [s.repaired for s in summaries],
+           [s.ruptures for s in summaries])
+    counts("Special time", [s.special_time_days for s in summaries], "day")
+    counts("Days with a routine logged", [len({d for d, _, _ in s.marks}) for s in summaries],
+           "day")
+    return rows
+
+
 def patterns(s: WeekSummary, need_labels: dict[str, str]) -> list[str]:
     """Offer the week's feeling patterns as gentle questions."""
     offered = []

@@ -86,6 +86,10 @@ class User(UserMixin, db.Model):
     last_child_id: Mapped[int | None] = mapped_column(
         ForeignKey("child.id", ondelete="SET NULL", use_alter=True)
     )
+    # Home's visits: when it was last opened, and where the visit before this one ended;
+    # "while you were away" lists what others logged since then.
+    home_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    away_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     household: Mapped[Household | None] = relationship(back_populates="members")
@@ -177,6 +181,8 @@ class Moment(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     prompt_id: Mapped[str | None] = mapped_column(String(60))
     prompt_answer: Mapped[str] = mapped_column(Text, default="")
+    # "I'd like to talk about this": shown to a group only with the week it belongs to.
+    starred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -275,6 +281,9 @@ class Group(db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
     )
+    themes: Mapped[list["GroupTheme"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupTheme.week"
+    )
 
 
 class Membership(db.Model):
@@ -313,6 +322,8 @@ class WeekShare(db.Model):
     first_day: Mapped[date] = mapped_column(Date)
     include_notes: Mapped[bool] = mapped_column(Boolean, default=False)
     include_reflection: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "Something I'd like to bring to the group", for this week's session.
+    question: Mapped[str] = mapped_column(String(300), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     membership: Mapped[Membership] = relationship(back_populates="shares")
@@ -330,6 +341,43 @@ class FacilitatorNote(db.Model):
     first_day: Mapped[date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MomentComment(db.Model):
+    """A facilitator's short, kind comment on one moment a parent shared with notes.
+
+    Shown only while that moment's week is shared with notes; the parent may hide it.
+    """
+
+    __table_args__ = (UniqueConstraint("membership_id", "moment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(
+        ForeignKey("membership.id", ondelete="CASCADE"), index=True
+    )
+    moment_id: Mapped[int] = mapped_column(
+        ForeignKey("moment.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(200))
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    membership: Mapped[Membership] = relationship()
+    moment: Mapped[Moment] = relationship()
+
+
+class GroupTheme(db.Model):
+    """One week of a group's programme: a short theme and the prompts it leans towards."""
+
+    __table_args__ = (UniqueConstraint("group_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("group.id", ondelete="CASCADE"), index=True)
+    week: Mapped[int] = mapped_column(Integer)
+    theme: Mapped[str] = mapped_column(String(80))
+    focus: Mapped[str | None] = mapped_column(String(32))
+
+    group: Mapped[Group] = relationship(back_populates="themes")
 
 
 class ShareLink(db.Model):

@@ -35,11 +35,16 @@ CONTEXTS: tuple[str, ...] = (
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
+TAGS = frozenset(domain.THEME_FOCUS_LABELS)
+
+
 @dataclass(frozen=True)
 class Prompt:
     id: str
     text: str
     contexts: tuple[str, ...]
+    # Programme themes the prompt suits (domain.THEME_FOCUSES).
+    tags: tuple[str, ...] = ()
 
 
 def parse_prompts(entries: object) -> tuple[Prompt, ...]:
@@ -63,8 +68,11 @@ def parse_prompts(entries: object) -> tuple[Prompt, ...]:
         unknown = [c for c in contexts if c not in CONTEXTS]
         if unknown:
             raise ValueError(f"prompt {prompt_id} has unknown contexts: {unknown}")
+        tags = entry.get("tags", [])
+        if not isinstance(tags, list) or any(t not in TAGS for t in tags):
+            raise ValueError(f"prompt {prompt_id} has unknown tags: {tags!r}")
         seen.add(prompt_id)
-        prompts.append(Prompt(prompt_id, text.strip(), tuple(contexts)))
+        prompts.append(Prompt(prompt_id, text.strip(), tuple(contexts), tuple(tags)))
     return tuple(prompts)
 
 
@@ -96,13 +104,27 @@ def moment_contexts(
 
 
 def pick_prompt(
-    contexts: list[str], recently_shown: set[str], rng: random.Random | None = None
+    contexts: list[str],
+    recently_shown: set[str],
+    rng: random.Random | None = None,
+    prefer: Iterable[str] = (),
 ) -> Prompt | None:
-    """Pick an unseen prompt from the first context that still has one, or None."""
+    """Pick an unseen prompt from the first context that still has one, or None.
+
+    With ``prefer`` (this week's programme themes), an unseen prompt of the moment's contexts
+    tagged with one of them comes first, from the earliest context that has one.
+    """
     unknown = [c for c in contexts if c not in CONTEXTS]
     if unknown:
         raise ValueError(f"unknown prompt contexts: {unknown}")
     rng = rng or random.Random()
+    preferred = set(prefer)
+    if preferred:
+        for context in contexts:
+            tagged = [p for p in load_prompts() if context in p.contexts
+                      and p.id not in recently_shown and preferred.intersection(p.tags)]
+            if tagged:
+                return rng.choice(tagged)
     for context in (*contexts, ANY):
         unseen = [p for p in load_prompts() if context in p.contexts and p.id not in recently_shown]
         if unseen:

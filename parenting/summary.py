@@ -210,9 +210,12 @@ def week(child_id: int, week: str):
         return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
     figures = load_week(child, first_day, caregivers, caregiver_id)
     children = list(db.session.scalars(children_query(child.household_id)))
+    each = request.args.get("caregiver") == EACH_OF_US and len(caregivers) > 1
     return render_template(
         "summary/week.html",
         f=figures,
+        each_of_us=each_of_us(child, first_day, caregivers) if each else None,
+        caregiver_arg=EACH_OF_US if each else caregiver_id,
         children=children,
         form=form,
         prompt=prompt,
@@ -221,6 +224,15 @@ def week(child_id: int, week: str):
         button=ButtonForm(),
         **page_context(figures),
     )
+
+
+EACH_OF_US = "each"
+
+
+def each_of_us(child: Child, first_day: date, caregivers: list[User]) -> dict:
+    """Return every caregiver's figures for the week, side by side, in household order."""
+    summaries = [load_week(child, first_day, caregivers, c.id).this for c in caregivers]
+    return {"people": caregivers, "rows": metrics.side_by_side(summaries)}
 
 
 def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> dict:
@@ -250,6 +262,7 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
         if s.routine_days.get(key)
     ]
     return {
+        "went_well": metrics.went_well(s),
         "headline": metrics.headline(s, kind_labels=f.kind_labels, child_name=f.child.nickname),
         "patterns": metrics.patterns(s, need_labels),
         "changes": metrics.compare_weeks(s, f.last, need_labels, f.kind_labels),

@@ -27,6 +27,7 @@ from parenting.models import (
     Household,
     Membership,
     Moment,
+    MomentComment,
     PlannedTime,
     PushSubscription,
     Routine,
@@ -492,11 +493,11 @@ def one_of_everything(app, make_moment, make_routine):
             kind.key = f"custom_{kind.id}"
             db.session.add(PlannedTime(child_id=child_id, kind_id=kind.id, minute=17 * 60))
             check_in = CheckIn(household_id=household_id, user_id=user_id, feeling="tired")
-            # The caregiver also runs a group and shares every week with it.
+            # The caregiver also runs a group and shares every week with it, notes included.
             group = Group(facilitator_id=user_id, name="Tuesday group",
                           start_date=date(2024, 7, 1), invite_code=f"C{kind.id:07d}")
             membership = Membership(group=group, user_id=user_id, household_id=household_id,
-                                    share_every_week=True)
+                                    share_every_week=True, every_week_notes=True)
             link = ShareLink(household_id=household_id, child_id=child_id,
                              created_by_id=user_id,
                              token_hash=security.token_hash(f"share-token-{kind.id}"),
@@ -506,8 +507,12 @@ def one_of_everything(app, make_moment, make_routine):
                 user_id=user_id, endpoint=f"https://push.example/{kind.id}",
                 endpoint_hash=security.token_hash(f"push-{kind.id}"), p256dh="p", auth="a")
             db.session.add_all([check_in, group, membership, link, device])
+            db.session.flush()
+            comment = MomentComment(membership_id=membership.id, moment_id=moment,
+                                    text="A kind word")
+            db.session.add(comment)
             db.session.commit()
-            ids = {"kind_id": kind.id, "device_id": device.id,
+            ids = {"kind_id": kind.id, "device_id": device.id, "comment_id": comment.id,
                    "checkin_id": check_in.id, "check_in_id": check_in.id,
                    "group_id": group.id, "membership_id": membership.id, "link_id": link.id,
                    "code": group.invite_code,

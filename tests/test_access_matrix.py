@@ -29,6 +29,7 @@ from parenting.models import (
     Child,
     Group,
     Moment,
+    MomentComment,
     PlannedTime,
     PushSubscription,
     Routine,
@@ -50,8 +51,11 @@ A_REFLECTION = "lantern quince 4412"
 B_NICKNAME = "Quillon"
 B_NOTE = "saffron kettle 9920"
 A_CAREGIVER = "Cal Carer"  # logs A's moments; a summary never names who logged what
+A_QUESTION = "bramble compass 6638"  # brought to the group with the shared week
+# A comment Fay left while the week was shared with notes; it isn't now, so no one sees it.
+A_STALE_COMMENT = "juniper lantern 2207"
 A_SECRETS = {"nickname": A_NICKNAME, "note": A_NOTE, "reflection": A_REFLECTION,
-             "caregiver": A_CAREGIVER}
+             "caregiver": A_CAREGIVER, "question": A_QUESTION, "comment": A_STALE_COMMENT}
 
 OWNER, CO, OTHER, FAC, FAC_OTHER = (
     "owner", "co_caregiver", "other_parent", "facilitator", "other_facilitator",
@@ -152,9 +156,14 @@ def location(response) -> str:
 
 
 def new_group(client, name) -> int:
-    response = client.post("/groups/new", data={"name": name, "start_date": "2026-10-01"})
+    response = client.post("/groups/new",
+                           data={"name": name, "start_date": "2026-10-01", "weeks": "8"})
     assert response.status_code == 302
     return int(location(response).rsplit("/", 1)[1])
+
+
+def world_url(template: str, ids: dict) -> str:
+    return template.format(**ids)
 
 
 def join_and_share(client, code, child_id, week=WEEK) -> int:
@@ -211,8 +220,9 @@ def world(tmp_path_factory, empty_database):
                         birth_month=5, birth_year=2021, colour="#4f7cac")
         db.session.add_all([a_child, b_child])
         db.session.flush()
+        # Starred, so the facilitator sees it with the shared week, yet never its note.
         moment = Moment(child_id=a_child.id, caregiver_id=users["cal"].id, occurred_at=at(10),
-                        need="comfort_me", note=A_NOTE, rupture=True)
+                        need="comfort_me", note=A_NOTE, rupture=True, starred=True)
         db.session.add_all([
             moment,
             Moment(child_id=a_child.id, caregiver_id=users["ana"].id, occurred_at=at(11),
@@ -252,6 +262,14 @@ def world(tmp_path_factory, empty_database):
     ids["code"] = codes[ids["group_id"]]
     # A shares WEEK with Fay's group, without notes or reflection; B with Fox's group.
     ids["membership_id"] = join_and_share(owner, ids["code"], ids["child_id"])
+    response = owner.post(world_url(QUESTION, ids), data={"question": A_QUESTION})
+    assert response.status_code == 302
+    with app.app_context():
+        comment = MomentComment(membership_id=ids["membership_id"], moment_id=ids["moment_id"],
+                                text=A_STALE_COMMENT)
+        db.session.add(comment)
+        db.session.commit()
+        ids["comment_id"] = comment.id
     join_and_share(clients[OTHER], codes[ids["other_group_id"]], ids["b_child_id"])
 
     world = World(app=app, database=str(database), snapshot_path=str(folder / "snapshot"),
@@ -344,13 +362,16 @@ class Route:
 
 
 SUMMARY = "/children/{child_id}/weeks/{week}"
+QUESTION = "/groups/memberships/{membership_id}/children/{child_id}/weeks/{week}/question"
 MEMBERSHIP = "/groups/memberships/{membership_id}"
+COMMENT = ("/groups/{group_id}/members/{membership_id}/children/{child_id}"
+           "/shared-moments/{moment_id}/comment")
 SHARED_WEEK = "/groups/{group_id}/members/{membership_id}/children/{child_id}/weeks/{week}"
 ALL_OF_A = dict.fromkeys(HOUSEHOLD, set(A_SECRETS))
 
 ROUTES = [
     Route("summary page", "GET", SUMMARY, HOUSEHOLD_ONLY,
-          shows=dict.fromkeys(HOUSEHOLD, {"nickname", "reflection"})),
+          shows={OWNER: {"nickname", "reflection", "question"}, CO: {"nickname", "reflection"}}),
     Route("summary reflection", "POST", SUMMARY, statuses(302, 302, 404, 404, 404, LOGIN),
           data={"answer": "overwritten"}),
     Route("summary JSON", "GET", "/api/v1/children/{child_id}/summary?week={week}",
@@ -360,6 +381,9 @@ ROUTES = [
           data={"include_notes": "y", "include_reflection": "y"}),
     Route("unshare week", "POST", "/groups/memberships/{membership_id}/children/{child_id}"
           "/weeks/{week}/unshare", statuses(302, 404, 404, 404, 404, LOGIN)),
+    Route("question page", "GET", QUESTION, OWNER_ONLY, shows={OWNER: {"nickname", "question"}}),
+    Route("question", "POST", QUESTION, statuses(302, 404, 404, 404, 404, LOGIN),
+          data={"question": "Bedtimes, again."}),
     Route("membership page", "GET", MEMBERSHIP, OWNER_ONLY,
           shows={OWNER: {"nickname"}}),
     Route("membership every week", "POST", MEMBERSHIP, statuses(302, 404, 404, 404, 404, LOGIN),
@@ -376,13 +400,31 @@ ROUTES = [
     Route("revoke link", "POST", "/share-links/{link_id}/revoke",
           statuses(302, 302, 404, 404, 404, LOGIN)),
     Route("facilitator shared week", "GET", SHARED_WEEK, FACILITATOR_ONLY,
-          shows={FAC: {"nickname"}}),
+          shows={FAC: {"nickname", "question"}}),
+    Route("session prep", "GET", "/groups/{group_id}/prep/{week}", FACILITATOR_ONLY,
+          shows={FAC: {"nickname", "question"}}),
+    Route("session prep, week not shared", "GET", "/groups/{group_id}/prep/2026-W45",
+          FACILITATOR_ONLY),
     Route("facilitator note", "POST", SHARED_WEEK, statuses(404, 404, 404, 302, 404, LOGIN),
           data={"text": "Lovely week."}),
+    # A's week is shared without notes: no moment of it takes a comment, starred or not.
+    Route("moment comment page", "GET", COMMENT, statuses(404, 404, 404, 404, 404, LOGIN)),
+    Route("moment comment", "POST", COMMENT, statuses(404, 404, 404, 404, 404, LOGIN),
+          data={"starter": "thanks", "text": "Lovely."}),
+    Route("hide comment", "POST", "/groups/comments/{comment_id}/hide",
+          statuses(302, 404, 404, 404, 404, LOGIN)),
     Route("group page", "GET", "/groups/{group_id}", FACILITATOR_ONLY,
           shows={FAC: {"nickname"}}),
     Route("group week overview", "GET", "/groups/{group_id}/weeks/{week}", FACILITATOR_ONLY),
     Route("labels page", "GET", "/groups/{group_id}/labels", FACILITATOR_ONLY),
+    Route("programme page", "GET", "/groups/{group_id}/programme", FACILITATOR_ONLY),
+    Route("programme theme", "POST", "/groups/{group_id}/programme",
+          statuses(404, 404, 404, 302, 404, LOGIN),
+          data={"week": "3", "theme": "Comfort", "focus": "comfort"}),
+    Route("edit group page", "GET", "/groups/{group_id}/edit", FACILITATOR_ONLY),
+    Route("edit group", "POST", "/groups/{group_id}/edit",
+          statuses(404, 404, 404, 302, 404, LOGIN),
+          data={"name": "Tuesday circle", "start_date": "2026-10-08", "weeks": "10"}),
     Route("labels", "POST", "/groups/{group_id}/labels", statuses(404, 404, 404, 302, 404, LOGIN),
           data={"label_comfort_me": "Cuddles"}),
     Route("share page", "GET", "/s/", LINK_HOLDER_ONLY, shows={HOLDER: {"nickname"}}),
@@ -459,7 +501,8 @@ def check_body(route: Route, actor: str, text: str) -> None:
 
 
 # The writes a route is for: undone after the case, never compared.
-ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels"), (OTHER, "reminder settings"),
+ALLOWED_WRITES = {(FAC, "facilitator note"), (FAC, "labels"), (FAC, "programme theme"),
+                  (FAC, "edit group"), (OTHER, "reminder settings"),
                   (OTHER, "add reminder device"), (OTHER, "new calendar address")}
 
 
@@ -535,7 +578,8 @@ def url_values(world) -> dict:
 # What an account may change for itself: its own account (every auth.* route), its own groups
 # and notes, or a household of its own.
 OWN_ACTIONS = {"account_data.delete_account", "groups.new_group", "groups.start_household"}
-FAC_OWN_ACTIONS = OWN_ACTIONS | {"groups.edit_labels", "groups.shared_week"}
+FAC_OWN_ACTIONS = OWN_ACTIONS | {"groups.edit_labels", "groups.shared_week", "groups.programme",
+                                 "groups.edit_group"}
 # Routes holding a household's data also get PUT, PATCH and DELETE; every route gets POST.
 DATA_ENDPOINTS = {
     "summary.week", "summary.summary_json", "groups.membership", "groups.share_week",

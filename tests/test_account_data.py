@@ -20,11 +20,13 @@ from parenting.models import (
     Child,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Household,
     Invite,
     LoginFailure,
     Membership,
     Moment,
+    MomentComment,
     PlannedTime,
     PromptShown,
     PushSubscription,
@@ -145,8 +147,6 @@ def family(app, client, make_user, make_child, make_moment, make_routine, facili
                                              first_day=WEEK, include_reflection=True))}
         rows["facilitator_notes"] = {add(FacilitatorNote(membership_id=membership, child_id=mo,
                                                          first_day=WEEK, text="Lovely repair"))}
-        rows["groups_i_run"] = {add(Group(facilitator_id=ana, name="Ana's circle",
-                                          start_date=WEEK, invite_code="ANACIRC1"))}
         rows["reminder_settings"] = {add(ReminderSettings(user_id=ana, special_time_minute=1020,
                                                           week_ready=True, weekly_email=True))}
         rows["reminder_devices"] = {add(PushSubscription(
@@ -156,6 +156,13 @@ def family(app, client, make_user, make_child, make_moment, make_routine, facili
                                                    kind="week_ready"))}
         rows["calendar_feeds"] = {add(CalendarFeed(household_id=household, created_by_id=ana,
                                                    token_hash=token_hash("feed")))}
+        rows["moment_comments"] = {add(MomentComment(membership_id=membership, moment_id=moment,
+                                                     text="You named her feeling"))}
+        own_group = add(Group(facilitator_id=ana, name="Ana's circle", start_date=WEEK,
+                              weeks=6, invite_code="ANACIRC1"))
+        rows["groups_i_run"] = {own_group}
+        rows["programme_themes_i_set"] = {add(GroupTheme(group_id=own_group, week=2,
+                                                         theme="Comfort", focus="comfort"))}
         db.session.add(LoginFailure(email="ana@example.org", ip="10.0.0.1"))
         db.session.commit()
     return Family(user=ana, household=household, children=[mo, pip], moment=moment, rows=rows)

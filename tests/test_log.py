@@ -797,3 +797,71 @@ def test_a_day_that_is_not_a_date_is_a_404(client, family):
 
     assert client.get(f"/children/{child}/days/2024-02-30").status_code == 404
     assert client.get(f"/children/{child}/days/yesterday").status_code == 404
+
+
+# While you were away
+
+
+def away_section(page: str) -> str:
+    """Return the words of home's "While you were away" list, or "" when there is none."""
+    if 'id="away-h"' not in page:
+        return ""
+    section = page.split('id="away-h">')[1].split("</section>")[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).strip()
+
+
+@pytest.fixture
+def co_caregiver(app, family, make_user, join_household, household_of):
+    """Cal, in Ana's household, signed in on a client of their own; return (client, user id)."""
+    ana, _mo = family
+    cal_client = app.test_client()
+    cal = make_user(email="cal@example.org", name="Cal", using=cal_client)
+    join_household(cal, household_of(ana))
+    return cal_client, cal
+
+
+def test_home_lists_what_the_other_caregiver_logged_since_your_last_visit(
+    client, family, co_caregiver, make_moment, make_routine
+):
+    _ana, mo = family
+    cal_client, cal = co_caregiver
+
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 20, 9, minute, tzinfo=UTC)
+
+    with time_machine.travel(at(0), tick=False):
+        # Log in again at the test's own time, so the sessions' clocks agree with it.
+        login(client)
+        login(cal_client, "cal@example.org")
+        assert away_section(flashed(client.get("/"))) == ""  # a first visit marks the time
+        cal_client.get("/")
+    with time_machine.travel(at(12), tick=False):
+        make_moment(mo, cal, occurred_at=at(5), need="comfort_me")
+        make_routine(mo, cal, key="nap", started_at=at(10))
+        client.post("/moments/new", data={"child_id": str(mo), "need": "help_me", "when": "0"})
+    with time_machine.travel(at(25), tick=False):
+        away = away_section(flashed(client.get("/")))
+        assert away == ("While you were away Cal logged Nap for Mo · Fri 20 Nov 09:10 "
+                        "Cal logged Comfort me for Mo · Fri 20 Nov 09:05")
+        # Cal's own home never lists Cal's entries, only Ana's.
+        assert away_section(flashed(cal_client.get("/"))) == (
+            "While you were away Ana logged Help me for Mo · Fri 20 Nov 09:12")
+    with time_machine.travel(at(29), tick=False):
+        # Back home within ten minutes (after saving a moment, say): the same visit, same list.
+        assert away_section(flashed(client.get("/"))) == away
+    with time_machine.travel(at(45), tick=False):
+        # A quarter of an hour later this is a new visit, and nothing was logged since.
+        assert away_section(flashed(client.get("/"))) == ""
+
+
+def test_while_you_were_away_never_shows_another_households_entries(
+    app, client, family, make_user, make_child, make_moment
+):
+    with time_machine.travel(datetime(2026, 11, 20, 9, 0, tzinfo=UTC), tick=False):
+        login(client)
+        client.get("/")
+    stranger = make_user(email="sam@example.org", name="Sam", using=app.test_client())
+    with time_machine.travel(datetime(2026, 11, 20, 9, 10, tzinfo=UTC), tick=False):
+        make_moment(make_child(stranger, nickname="Zed"), stranger, need="protect_me")
+    with time_machine.travel(datetime(2026, 11, 20, 9, 25, tzinfo=UTC), tick=False):
+        assert away_section(flashed(client.get("/"))) == ""

@@ -16,9 +16,11 @@ from parenting.metrics import (
     iso_week_label,
     parse_week_label,
     patterns,
+    side_by_side,
     summarise_week,
     week_bounds,
     week_start_for,
+    went_well,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -545,3 +547,99 @@ def test_no_sentence_tells_a_caregiver_what_they_should_do():
     for sentence in text:
         assert "should" not in sentence.lower()
         assert "score" not in sentence.lower()
+
+
+# Moments that went well
+
+
+def test_went_well_leads_with_repair_then_support_then_special_time():
+    s = summarise(
+        [
+            moment(jan(5, 9), "comfort_me", responses=("held_comforted",), how_soon="right_away"),
+            moment(jan(5, 10), "protect_me", responses=("got_cross",)),
+            moment(jan(6, 9), "comfort_me", rupture=True, repaired_at=jan(6, 10)),
+            moment(jan(7, 9), "welcome_me", rupture=True),
+        ],
+        [routine("special_time", jan(8, 17), minutes=5)],
+    )
+    assert went_well(s) == [
+        "You reconnected after 1 of 2 ruptures.",
+        "You offered comfort or support in 1 of 2 safe-haven moments where you noted a "
+        "response.",
+        "You had special time on 1 day.",
+    ]
+
+
+def test_went_well_keeps_at_most_three_lines():
+    s = summarise(
+        [
+            moment(jan(5, 9), "comfort_me", responses=("named_feeling",), how_soon="right_away",
+                   rupture=True, repaired_at=jan(5, 10)),
+        ],
+        [routine("special_time", jan(8, 17), minutes=6)],
+    )
+    lines = went_well(s)
+    assert len(lines) == 3
+    assert not any("right away" in line for line in lines)
+
+
+def test_went_well_names_a_quick_response_when_there_is_room():
+    s = summarise([moment(jan(6, 9), "delight_in_me", how_soon="right_away")] * 2)
+    assert went_well(s) == ["You responded right away 2 times."]
+
+
+def test_went_well_is_empty_for_a_quiet_week_or_one_with_only_misses():
+    assert went_well(summarise()) == []
+    s = summarise([
+        moment(jan(5, 9), "comfort_me", responses=("got_cross",), how_soon="later"),
+        moment(jan(5, 10), "comfort_me", rupture=True),
+    ])
+    assert went_well(s) == []
+
+
+def test_went_well_never_counts_a_repair_that_has_not_happened_yet():
+    s = summarise([moment(jan(5, 9), rupture=True, repaired_at=jan(20, 9))], now=jan(10, 9))
+    assert went_well(s) == []
+
+
+def test_went_well_never_uses_words_that_grade_the_parent():
+    s = summarise(
+        [moment(jan(5, 9), "comfort_me", responses=("held_comforted",), how_soon="right_away",
+                rupture=True, repaired_at=jan(5, 10))],
+        [routine("special_time", jan(8, 17), minutes=5)],
+    )
+    text = " ".join(went_well(s)).lower()
+    for word in ("should", "score", "good job", "well done", "better", "worse", "only"):
+        assert word not in text
+
+
+# Each of us
+
+
+def test_side_by_side_gives_each_caregivers_figures_in_the_order_given():
+    moments = [
+        moment(jan(5, 9), "comfort_me", caregiver_id=1, responses=("held_comforted",),
+               rupture=True, repaired_at=jan(5, 10)),
+        moment(jan(6, 9), "delight_in_me", caregiver_id=2, how_soon="right_away"),
+    ]
+    routines = [routine("bedtime", jan(5, 19), caregiver_id=2),
+                routine("bedtime", jan(6, 19), caregiver_id=2)]
+    one = summarise(moments, routines, caregiver_id=1)
+    two = summarise(moments, routines, caregiver_id=2)
+    assert side_by_side([one, two]) == [
+        ("Moments noticed", ["1 moment", "1 moment"]),
+        ("Coming back (safe haven)", ["1 moment", "0 moments"]),
+        ("Going out (secure base)", ["0 moments", "1 moment"]),
+        ("Comfort or support offered", ["1 of 1", "–"]),
+        ("Responded right away", ["0 times", "1 time"]),
+        ("Reconnected after going sideways", ["1 of 1", "–"]),
+        ("Days with a routine logged", ["0 days", "2 days"]),
+    ]
+    # The order is the caller's: swapping the people swaps the columns, nothing else.
+    assert side_by_side([two, one]) == [
+        (label, values[::-1]) for label, values in side_by_side([one, two])
+    ]
+
+
+def test_side_by_side_of_quiet_weeks_is_empty():
+    assert side_by_side([summarise(), summarise()]) == []

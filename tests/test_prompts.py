@@ -2,10 +2,13 @@ import os
 import random
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from parenting import domain
+from parenting.programme import programme_week, session_week
 from parenting.prompts import (
     CONTEXTS,
     Prompt,
@@ -175,3 +178,71 @@ def test_week_prompt_usually_differs_from_week_to_week():
     assert len(set(picks)) >= 5
     children = {week_prompt("2024-W05", child_id).id for child_id in range(1, 13)}
     assert len(children) >= 5
+
+
+# Programme themes
+
+
+def test_every_theme_focus_has_prompts_tagged_with_it():
+    for focus in domain.THEME_FOCUSES:
+        assert [p for p in load_prompts() if focus.id in p.tags], focus.id
+
+
+def test_unknown_or_malformed_tags_are_rejected():
+    for tags in (["no_such_theme"], "comfort", [1]):
+        with pytest.raises(ValueError, match="unknown tags"):
+            parse_prompts([{"id": "a", "text": "Hm?", "contexts": ["any"], "tags": tags}])
+    (prompt,) = parse_prompts([{"id": "a", "text": "Hm?", "contexts": ["any"]}])
+    assert prompt.tags == ()
+
+
+def test_pick_prompt_prefers_a_prompt_tagged_with_the_theme():
+    comfort = {p.id for p in load_prompts() if "safe_haven" in p.contexts and "comfort" in p.tags}
+    others = ids_in("safe_haven") - comfort
+    assert comfort and others
+    for seed in range(20):
+        picked = pick_prompt(["safe_haven", "any"], set(), random.Random(seed), prefer=["comfort"])
+        assert picked.id in comfort
+
+
+def test_a_theme_reaches_past_the_first_context_but_never_outside_the_moments_contexts():
+    # A rupture not yet repaired: its rupture prompts carry no "delight", the "any" ones may.
+    picked = pick_prompt(["rupture", "safe_haven", "any"], set(), random.Random(1),
+                         prefer=["repair"])
+    assert "rupture" in picked.contexts
+    picked = pick_prompt(["rupture", "any"], set(), random.Random(1), prefer=["delight"])
+    assert "delight" in picked.tags and "any" in picked.contexts
+    picked = pick_prompt(["rupture"], set(), random.Random(1), prefer=["exploring"])
+    assert "rupture" in picked.contexts
+
+
+def test_a_used_up_theme_falls_back_to_the_usual_pick():
+    comfort = {p.id for p in load_prompts() if "comfort" in p.tags}
+    picked = pick_prompt(["safe_haven"], comfort, random.Random(3), prefer=["comfort"])
+    assert picked.id in ids_in("safe_haven") - comfort
+
+
+def test_no_theme_picks_as_before():
+    for seed in range(5):
+        assert pick_prompt(["safe_haven"], set(), random.Random(seed)) == pick_prompt(
+            ["safe_haven"], set(), random.Random(seed), prefer=[])
+
+
+@pytest.mark.parametrize(("day", "weeks", "expected"), [
+    (date(2026, 9, 30), 8, None),  # the day before the first session
+    (date(2026, 10, 1), 8, 1),
+    (date(2026, 10, 7), 8, 1),
+    (date(2026, 10, 8), 8, 2),
+    (date(2026, 11, 25), 8, 8),
+    (date(2026, 11, 26), 8, None),  # the programme is over
+    (date(2027, 6, 1), None, 35),  # no number of weeks: no end
+])
+def test_programme_week_counts_seven_days_from_the_first_session(day, weeks, expected):
+    assert programme_week(date(2026, 10, 1), weeks, day) == expected
+
+
+def test_session_week_finds_the_session_day_inside_an_iso_week():
+    # Sessions on Thursdays from 1 Oct 2026; the ISO week of Monday 5 Oct holds session 2.
+    assert session_week(date(2026, 10, 1), 8, date(2026, 10, 5)) == 2
+    assert session_week(date(2026, 10, 1), 8, date(2026, 9, 28)) == 1
+    assert session_week(date(2026, 10, 1), 8, date(2026, 9, 21)) is None

@@ -22,12 +22,16 @@ from parenting.models import (
     Child,
     FacilitatorNote,
     Group,
+    GroupTheme,
     Membership,
+    Moment,
+    MomentComment,
     ShareLink,
     ShareView,
     User,
     WeekShare,
 )
+from parenting.prompts import load_prompts
 
 # A Friday in ISO week 2026-W47; London is on GMT. The shared week is the one before.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -405,6 +409,21 @@ def test_a_shared_week_is_not_compared_with_a_week_that_is_not_shared(
     share(client, family.membership, family.child, week="2026-W45")
     page = flashed(facilitator.client.get(family.shared_url()))
     assert "Protect me: 0 this week, 4 last week." in page
+
+
+def test_every_shared_view_leads_with_the_moments_that_went_well(app, client, facilitator,
+                                                                   family):
+    share(client, family.membership, family.child)
+    token = make_link(client, family.child)
+    pages = {
+        "facilitator": flashed(facilitator.client.get(family.shared_url())),
+        "link": flashed(open_link(app, token)[0].get(f"/s/weeks/{WEEK}")),
+    }
+    for name, page in pages.items():
+        went_well = page.split('id="went-well-h"')[1].split("</section>")[0]
+        assert "You reconnected after 1 of 1 rupture." in went_well, name
+        assert "You had special time on 1 day." in went_well, name
+        assert page.index('id="went-well-h"') < page.index('id="needs-h"'), name
 
 
 def test_check_ins_never_reach_a_shared_summary(app, client, facilitator, family):
@@ -993,3 +1012,516 @@ def test_a_link_for_another_households_child_is_not_found(app, client, parent, m
     assert count(ShareLink) == 0
     make_link(client, parent.child)
     assert NICKNAME not in flashed(other.get("/share-links"))
+
+
+# --- Stars, questions and session prep ------------------------------------------------------
+
+QUESTION = "How do I stay calm at bedtime? 5521"
+
+
+def moment_ids(app, child_id) -> dict:
+    """Return the child's moment ids by their UTC day and hour."""
+    with app.app_context():
+        return {
+            (m.occurred_at.day, m.occurred_at.hour): m.id
+            for m in db.session.scalars(select(Moment).where(Moment.child_id == child_id))
+        }
+
+
+def star(client, moment_id):
+    return client.post(f"/moments/{moment_id}/star")
+
+
+def question_url(family, week=WEEK):
+    return (f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{week}"
+            "/question")
+
+
+def prep(facilitator, week=WEEK) -> str:
+    response = facilitator.client.get(f"/groups/{facilitator.group_id}/prep/{week}")
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_a_parent_stars_a_moment_in_the_day_view_and_can_take_the_star_off(
+    app, client, family, fetch
+):
+    moment = moment_ids(app, family.child)[(10, 12)]
+    page = client.get(f"/children/{family.child}/days/2026-11-10").get_data(as_text=True)
+    assert f'action="/moments/{moment}/star"' in page
+    assert 'aria-pressed="false"' in page
+    response = star(client, moment)
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+    assert fetch(Moment, moment).starred is True
+    page = client.get(f"/children/{family.child}/days/2026-11-10").get_data(as_text=True)
+    assert 'aria-pressed="true"' in page
+    star(client, moment)
+    assert fetch(Moment, moment).starred is False
+
+
+def test_another_household_cannot_star_a_moment(app, family, make_user, fetch):
+    moment = moment_ids(app, family.child)[(10, 12)]
+    stranger = app.test_client()
+    make_user(email="sam@example.org", name="Sam", using=stranger)
+    assert star(stranger, moment).status_code == 404
+    assert fetch(Moment, moment).starred is False
+
+
+def test_stars_and_the_question_reach_the_facilitator_only_with_their_shared_week(
+    app, client, facilitator, family
+):
+    ids = moment_ids(app, family.child)
+    star(client, ids[(10, 12)])  # in WEEK, with a note
+    star(client, ids[(4, 12)])  # in the week before, never shared
+    share(client, family.membership, family.child)
+    response = client.post(question_url(family), data={"question": f"  {QUESTION}  "})
+    assert path_of(response) == f"/children/{family.child}/weeks/{WEEK}"
+    page = text_of(facilitator.client.get(family.shared_url()))
+    assert f"Something I'd like to bring to the group: {QUESTION}" in page
+    assert "★ Tue 12:00 · Comfort me" in page
+    assert "Wed 12:00 · Protect me" not in page
+    # Notes were not ticked: the starred moment comes without its note.
+    assert NOTE not in page
+    prepared = prep(facilitator)
+    assert QUESTION in prepared
+    assert "★ Tue 12:00 · Comfort me" in prepared
+    assert "Protect me" not in prepared
+    assert NOTE not in prepared
+    # The week before is not shared: nothing of it, star included, on its prep page.
+    assert "Ana Parent" not in prep(facilitator, "2026-W45").split("Also in the group")[0]
+
+
+def test_a_starred_moment_carries_its_note_only_when_notes_are_shared(
+    app, client, facilitator, family
+):
+    star(client, moment_ids(app, family.child)[(10, 12)])
+    share(client, family.membership, family.child, notes=True)
+    assert NOTE in prep(facilitator)
+
+
+def test_the_parent_sees_and_changes_the_question_on_their_summary(client, family, fetch):
+    share(client, family.membership, family.child)
+    page = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert "Something I'd like to bring to the group" in page
+    client.post(question_url(family), data={"question": QUESTION})
+    page = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert f"Something I'd like to bring to the group: {QUESTION}" in page
+    form = client.get(question_url(family)).get_data(as_text=True)
+    assert QUESTION.replace("'", "&#39;") in form or QUESTION in form
+
+
+def test_an_overlong_question_is_refused_keeping_what_was_typed(client, family, app):
+    share(client, family.membership, family.child)
+    client.post(question_url(family), data={"question": QUESTION})
+    typed = "q" * 301
+    response = client.post(question_url(family), data={"question": typed})
+    assert response.status_code == 200
+    assert "Keep it to 300 characters." in flashed(response)
+    assert typed in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(WeekShare.question)) == QUESTION
+
+
+def test_a_question_for_a_week_not_shared_is_refused_and_saves_nothing(client, family, count):
+    response = client.post(question_url(family), data={"question": QUESTION})
+    assert path_of(response) == f"/children/{family.child}/weeks/{WEEK}"
+    assert "Share this week first" in flashed(client.get(path_of(response)))
+    assert count(WeekShare) == 0
+
+
+def test_a_question_in_a_week_shared_every_week_keeps_the_every_week_ticks(
+    app, client, facilitator, family
+):
+    client.post(f"/groups/memberships/{family.membership}",
+                data={"share_every_week": "y", "include_notes": "y", "submit": "Save"})
+    client.post(question_url(family), data={"question": QUESTION})
+    with app.app_context():
+        row = db.session.scalar(select(WeekShare))
+        assert (row.question, row.include_notes, row.include_reflection) == (QUESTION, True, False)
+    assert QUESTION in prep(facilitator)
+
+
+def test_stopping_a_share_takes_the_stars_and_question_away_on_the_next_request(
+    app, client, facilitator, family
+):
+    star(client, moment_ids(app, family.child)[(10, 12)])
+    share(client, family.membership, family.child)
+    client.post(question_url(family), data={"question": QUESTION})
+    assert QUESTION in prep(facilitator)
+    client.post(
+        f"/groups/memberships/{family.membership}/children/{family.child}/weeks/{WEEK}/unshare"
+    )
+    page = prep(facilitator)
+    assert QUESTION not in page
+    assert "Comfort me" not in page
+    assert "No summaries shared for this week yet." in page
+    # Sharing the week again does not bring the old question back.
+    share(client, family.membership, family.child)
+    assert QUESTION not in prep(facilitator)
+
+
+def test_session_prep_lists_families_alphabetically_and_others_without_a_mark(
+    facilitator, add_family
+):
+    add_family("Zoe", ["Pim"])
+    add_family("Bea", ["Olwen"])
+    add_family("Dot", ["Rafe"], share_week=False)
+    page = prep(facilitator)
+    assert "Shared this week: Bea (Olwen), Zoe (Pim)." in page
+    assert "Also in the group: Dot." in page
+    assert page.index("Bea · Olwen") < page.index("Zoe · Pim")
+    assert "Rafe" not in page  # a child whose week isn't shared is not named
+    assert "Repair: reconnected after 1 of 1 time it went sideways" in page
+    for judgement in ("needs attention", "didn't share", "missing", "rank", "best", "worst",
+                      "should"):
+        assert judgement not in page.lower()
+
+
+def test_session_prep_prints_on_a4(facilitator):
+    page = facilitator.client.get(f"/groups/{facilitator.group_id}/prep/{WEEK}")
+    assert "css/prep." in page.get_data(as_text=True)
+    css = Path(__file__).parents[1] / "static" / "css" / "prep.css"
+    assert "size: A4" in css.read_text()
+
+
+@pytest.mark.parametrize("week", ["junk", "2026-W99", NEXT_WEEK, "1999-W01"])
+def test_session_prep_for_a_week_that_cannot_be_is_not_found(facilitator, week):
+    assert facilitator.client.get(
+        f"/groups/{facilitator.group_id}/prep/{week}").status_code == 404
+
+
+def test_session_prep_of_another_facilitators_group_is_not_found(app, facilitator, family,
+                                                                 client):
+    share(client, family.membership, family.child)
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    assert fox.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404
+    assert client.get(f"/groups/{facilitator.group_id}/prep/{WEEK}").status_code == 404
+
+
+# --- A kind comment on one shared moment --------------------------------------------------
+
+COMMENT = "The way you waited for her 8812"
+
+
+def comment_url(facilitator, family, moment_id):
+    return (f"/groups/{facilitator.group_id}/members/{family.membership}/children/"
+            f"{family.child}/shared-moments/{moment_id}/comment")
+
+
+def comments(app) -> list[tuple]:
+    with app.app_context():
+        return [(c.moment_id, c.text, c.hidden_at is not None)
+                for c in db.session.scalars(select(MomentComment))]
+
+
+@pytest.fixture
+def noted_moment(app, client, family):
+    """Ana's week shared with notes; return the id of Cal's moment with a note."""
+    share(client, family.membership, family.child, notes=True)
+    return moment_ids(app, family.child)[(10, 12)]
+
+
+def test_a_facilitator_comments_on_a_shared_moment_with_a_starter(
+    app, client, facilitator, family, noted_moment
+):
+    fay = facilitator.client
+    page = flashed(fay.get(family.shared_url()))
+    assert comment_url(facilitator, family, noted_moment) in page
+    form = flashed(fay.get(comment_url(facilitator, family, noted_moment)))
+    for starter in ("You named the feeling — that helps.", "Thank you for sharing this moment."):
+        assert starter in form
+    response = fay.post(comment_url(facilitator, family, noted_moment),
+                        data={"starter": "named", "text": f"  {COMMENT}  "})
+    assert path_of(response) == family.shared_url()
+    text = f"You named the feeling — that helps. {COMMENT}"
+    assert comments(app) == [(noted_moment, text, False)]
+    assert f"Your comment: {text}" in text_of(fay.get(family.shared_url()))
+    # Sending again changes the one comment, it doesn't add a second.
+    fay.post(comment_url(facilitator, family, noted_moment), data={"text": "Lovely."})
+    assert comments(app) == [(noted_moment, "Lovely.", False)]
+
+
+def test_the_parent_sees_the_comment_on_the_moment_and_the_week_and_can_hide_it(
+    app, client, facilitator, family, noted_moment
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    day = text_of(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert f"Fay Facilitator (Tuesday circle): {COMMENT}" in day
+    week = text_of(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+    assert f"Fay Facilitator on Tue 10 Nov 12:00: {COMMENT}" in week
+    # Not on other days, and not for the co-caregiver, who didn't share it.
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-11"))
+    cal = app.test_client()
+    login(cal, "wil@example.org")
+    assert COMMENT not in flashed(cal.get(f"/children/{family.child}/days/2026-11-10"))
+    comment_id = comment_ids(app)[0]
+    assert cal.post(f"/groups/comments/{comment_id}/hide").status_code == 404
+    assert comments(app)[0][2] is False
+
+    response = client.post(f"/groups/comments/{comment_id}/hide",
+                           data={"next": f"/children/{family.child}/days/2026-11-10"})
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+    assert comments(app)[0][2] is True
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+
+
+def comment_ids(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(MomentComment.id).order_by(MomentComment.id)))
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_hiding_a_comment_never_sends_the_parent_to_another_site(
+    app, client, facilitator, family, noted_moment, target
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    response = client.post(f"/groups/comments/{comment_ids(app)[0]}/hide",
+                           data={"next": target})
+    assert path_of(response) == f"/children/{family.child}/days/2026-11-10"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Pick a starter or write a few words."),
+    ({"text": "   "}, "Pick a starter or write a few words."),
+    ({"text": "k" * 201}, "Keep it to 200 characters, starter included (this is 201)."),
+    ({"starter": "named", "text": "k" * 170},
+     "Keep it to 200 characters, starter included (this is 206)."),
+    ({"starter": "harsh", "text": "Fine."}, "Choose from the options shown."),
+])
+def test_a_bad_comment_is_refused_keeping_what_was_typed(
+    app, facilitator, family, noted_moment, data, message
+):
+    response = facilitator.client.post(comment_url(facilitator, family, noted_moment), data=data)
+    assert response.status_code == 200
+    assert message in flashed(response)
+    if data.get("text", "").strip():
+        assert data["text"] in response.get_data(as_text=True)
+    assert comments(app) == []
+
+
+def test_a_moment_without_a_note_or_star_cannot_be_commented(
+    app, client, facilitator, family, noted_moment
+):
+    plain = moment_ids(app, family.child)[(12, 12)]
+    fay = facilitator.client
+    for response in (fay.get(comment_url(facilitator, family, plain)),
+                     fay.post(comment_url(facilitator, family, plain), data={"text": "Hi"})):
+        assert response.status_code == 404
+        assert "This moment isn't shared with you" in flashed(response)
+    assert comments(app) == []
+    # Once Ana stars it, it is shared and open to a comment.
+    star(client, plain)
+    assert fay.get(comment_url(facilitator, family, plain)).status_code == 200
+
+
+def test_a_week_shared_without_notes_takes_no_comments_even_on_a_star(
+    app, client, facilitator, family
+):
+    starred = moment_ids(app, family.child)[(10, 12)]
+    star(client, starred)
+    share(client, family.membership, family.child)
+    fay = facilitator.client
+    assert "Leave a kind comment" not in flashed(fay.get(family.shared_url()))
+    response = fay.post(comment_url(facilitator, family, starred), data={"text": "Hi"})
+    assert response.status_code == 404
+    assert comments(app) == []
+
+
+def test_moments_of_unshared_weeks_other_children_or_groups_are_not_found(
+    app, client, facilitator, family, noted_moment, make_child, make_moment
+):
+    fay = facilitator.client
+    earlier = moment_ids(app, family.child)[(4, 12)]  # the week before, never shared
+    sibling = make_child(family.ana, nickname="Pip")
+    other = make_moment(sibling, family.ana, occurred_at=at(10), note="sibling note")
+    for moment in (earlier, other, 999999, 2**40):
+        assert fay.post(comment_url(facilitator, family, moment),
+                        data={"text": "Hi"}).status_code == 404
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    assert fox.post(comment_url(facilitator, family, noted_moment),
+                    data={"text": "Hi"}).status_code == 404
+    assert client.get(comment_url(facilitator, family, noted_moment)).status_code == 404
+    assert comments(app) == []
+
+
+@pytest.mark.parametrize("how", ["unshare", "no notes", "leave", "every week off"])
+def test_a_comment_disappears_with_the_share(
+    app, client, facilitator, family, noted_moment, how
+):
+    if how == "every week off":
+        client.post(f"/groups/memberships/{family.membership}/children/{family.child}"
+                    f"/weeks/{WEEK}/unshare")
+        client.post(f"/groups/memberships/{family.membership}",
+                    data={"share_every_week": "y", "include_notes": "y", "submit": "Save"})
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    assert len(comments(app)) == 1
+    base = f"/groups/memberships/{family.membership}"
+    if how == "unshare":
+        client.post(f"{base}/children/{family.child}/weeks/{WEEK}/unshare")
+    elif how == "no notes":
+        share(client, family.membership, family.child)
+    elif how == "leave":
+        client.post(f"{base}/leave")
+    else:
+        client.post(base, data={"include_notes": "y", "submit": "Save"})
+    assert comments(app) == []
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/weeks/{WEEK}"))
+
+
+def test_a_comment_leaves_the_parents_view_when_the_note_and_star_are_taken_away(
+    app, client, facilitator, family, noted_moment
+):
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": COMMENT})
+    with app.app_context():
+        db.session.get(Moment, noted_moment).note = ""
+        db.session.commit()
+    assert COMMENT not in flashed(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert COMMENT not in flashed(facilitator.client.get(family.shared_url()))
+
+
+# --- A weekly theme: the group's programme -----------------------------------------------
+
+THEME = "The bottom half of the circle: comfort"
+
+
+def programme(facilitator, **data):
+    return facilitator.client.post(f"/groups/{facilitator.group_id}/programme", data=data)
+
+
+def set_weeks(facilitator, weeks="8", start="2026-10-01"):
+    response = facilitator.client.post(
+        f"/groups/{facilitator.group_id}/edit",
+        data={"name": "Tuesday circle", "start_date": start, "weeks": weeks},
+    )
+    assert path_of(response) == f"/groups/{facilitator.group_id}/programme"
+
+
+def themes(app) -> list[tuple]:
+    with app.app_context():
+        return [(t.week, t.theme, t.focus)
+                for t in db.session.scalars(select(GroupTheme).order_by(GroupTheme.week))]
+
+
+def test_a_facilitator_sets_a_theme_per_week_of_the_programme(app, facilitator):
+    set_weeks(facilitator)
+    page = text_of(facilitator.client.get(f"/groups/{facilitator.group_id}/programme"))
+    assert "Week 1 · 1 Oct" in page and "Week 8 · 19 Nov" in page
+    response = programme(facilitator, week="8", theme=f"  {THEME} ", focus="comfort")
+    assert path_of(response) == f"/groups/{facilitator.group_id}/programme"
+    assert themes(app) == [(8, THEME, "comfort")]
+    page = text_of(facilitator.client.get(f"/groups/{facilitator.group_id}/programme"))
+    assert f"Week 8 · 19 Nov {THEME} Coming back for comfort (safe haven) Change" in page
+    # Changing a week replaces its theme; a blank theme clears it.
+    programme(facilitator, week="8", theme="Delight", focus="")
+    assert themes(app) == [(8, "Delight", None)]
+    programme(facilitator, week="8", theme="")
+    assert themes(app) == []
+
+
+@pytest.mark.parametrize(("weeks", "data", "message"), [
+    ("8", {"week": "9", "theme": THEME}, "Week 9 is outside the programme (weeks 1–8)."),
+    ("8", {"week": "0", "theme": THEME}, "Week 0 is outside the programme (weeks 1–8)."),
+    ("8", {"week": "", "theme": THEME}, "Enter the week number."),
+    ("8", {"week": "two", "theme": THEME}, "Not a valid integer value."),
+    ("8", {"week": "2", "theme": "t" * 81}, "Keep the theme to 80 characters."),
+    ("8", {"week": "2", "theme": THEME, "focus": "grading"}, "Not a valid choice."),
+    ("", {"week": "1", "theme": THEME}, "Set the number of weeks first, under Change dates."),
+])
+def test_a_bad_theme_is_refused_keeping_what_was_typed(app, facilitator, weeks, data, message):
+    if weeks:
+        set_weeks(facilitator, weeks)
+    response = programme(facilitator, **data)
+    assert response.status_code == 200
+    assert message in flashed(response)
+    assert data["theme"][:80] in response.get_data(as_text=True)
+    assert themes(app) == []
+
+
+def test_another_facilitators_programme_is_not_found(app, facilitator, client, family):
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox", role="facilitator")
+    for who in (fox, client):
+        assert who.get(f"/groups/{facilitator.group_id}/programme").status_code == 404
+        assert who.post(f"/groups/{facilitator.group_id}/programme",
+                        data={"week": "1", "theme": "x"}).status_code == 404
+        assert who.post(f"/groups/{facilitator.group_id}/edit",
+                        data={"name": "Taken", "start_date": "2026-10-01"}).status_code == 404
+    assert themes(app) == []
+    with app.app_context():
+        assert db.session.get(Group, facilitator.group_id).name == "Tuesday circle"
+
+
+def test_members_see_this_weeks_theme_on_home_and_the_prep_page_shows_it(
+    app, client, facilitator, family
+):
+    set_weeks(facilitator)
+    programme(facilitator, week="8", theme=THEME, focus="comfort")
+    programme(facilitator, week="7", theme="Delight in exploring", focus="exploring")
+    home = text_of(client.get("/"))
+    assert f"This week in Tuesday circle · week 8 of 8 {THEME}" in home
+    assert "Delight in exploring" not in home
+    share(client, family.membership, family.child)
+    # The prep page of the week before shows week 7's theme (sessions on Thursdays).
+    assert "Week 7 of 8: Delight in exploring" in prep(facilitator)
+    # Someone outside the group never sees it.
+    stranger = app.test_client()
+    signup_as(stranger, "sam@example.org", "Sam")
+    assert THEME not in flashed(stranger.get("/"))
+
+
+def test_home_shows_no_theme_outside_the_programme_or_without_one(
+    app, client, facilitator, family
+):
+    assert "This week in" not in flashed(client.get("/"))  # no programme at all
+    set_weeks(facilitator, weeks="6")  # ended on 11 Nov
+    programme(facilitator, week="6", theme=THEME)
+    assert THEME not in flashed(client.get("/"))
+    set_weeks(facilitator, weeks="8", start="2026-12-03")  # not started yet
+    assert THEME not in flashed(client.get("/"))
+
+
+def test_the_prompt_after_a_moment_leans_towards_this_weeks_theme(
+    app, client, facilitator, family
+):
+    set_weeks(facilitator)
+    programme(facilitator, week="8", theme=THEME, focus="comfort")
+    comfort = {p.id for p in load_prompts() if "comfort" in p.tags and "safe_haven" in p.contexts}
+    picked = []
+    for _ in range(len(comfort) + 1):
+        response = client.post("/moments/new", data={"child_id": family.child,
+                                                     "need": "comfort_me", "when": "0"})
+        assert response.status_code == 302
+        with app.app_context():
+            picked.append(db.session.scalar(
+                select(Moment.prompt_id).order_by(Moment.id.desc()).limit(1)))
+    # Every comfort prompt first, then, with those used up, the other safe-haven ones.
+    assert set(picked[:-1]) == comfort
+    assert picked[-1] not in comfort
+
+
+def test_comments_from_two_groups_on_one_moment_both_reach_the_parent(
+    app, client, facilitator, family, noted_moment
+):
+    fox = app.test_client()
+    signup_as(fox, "fox@example.org", "Fox Facilitator", role="facilitator")
+    group = int(path_of(create_group(fox, name="Thursday circle")).rsplit("/", 1)[1])
+    membership = join(client, invite_code(app, group))
+    share(client, membership, family.child, notes=True)
+    facilitator.client.post(comment_url(facilitator, family, noted_moment),
+                            data={"text": "From Tuesday."})
+    fox.post(f"/groups/{group}/members/{membership}/children/{family.child}"
+             f"/shared-moments/{noted_moment}/comment", data={"text": "From Thursday."})
+    day = text_of(client.get(f"/children/{family.child}/days/2026-11-10"))
+    assert "Fay Facilitator (Tuesday circle): From Tuesday." in day
+    assert "Fox Facilitator (Thursday circle): From Thursday." in day
+    # Each facilitator sees only their own.
+    assert "From Tuesday." not in flashed(fox.get(
+        f"/groups/{group}/members/{membership}/children/{family.child}/weeks/{WEEK}"))

@@ -294,6 +294,21 @@ def test_the_page_leads_with_repair_and_shows_every_section(client, seeded):
     assert "Comfort me moments often came with feeling overwhelmed — does that fit?" in text
 
 
+def test_moments_that_went_well_lead_the_page_before_any_other_section(client, seeded):
+    text = flashed(client.get(page_url(seeded)))
+    went_well = text.split('id="went-well-h"')[1].split("</section>")[0]
+    assert "You reconnected after 2 of 3 ruptures." in went_well
+    assert "You offered comfort or support in 2 of 3 safe-haven moments" in went_well
+    assert "You had special time on 2 days." in went_well
+    first_section = text.index("<section")
+    assert text.index('id="went-well-h"') < text.index('id="needs-h"')
+    assert text[first_section:].startswith('<section aria-labelledby="went-well-h"')
+
+
+def test_a_quiet_week_has_no_went_well_section(client, mo):
+    assert 'id="went-well-h"' not in flashed(client.get(page_url(mo)))
+
+
 def test_the_page_tables_give_needs_speed_and_routines(client, seeded):
     tables = Tables(client.get(page_url(seeded)).get_data(as_text=True)).tables
 
@@ -548,6 +563,41 @@ def test_the_page_offers_the_filter_and_narrows_its_figures(client, mo, two_care
     assert "1 moment went sideways this week; there is still time to reconnect." in only_bo
     assert dict(Tables(only_bo).tables["Moments per need"])["Protect me"] == "1"
     assert dict(Tables(only_bo).tables["Moments per need"])["Comfort me"] == "0"
+
+
+def test_each_of_us_puts_the_caregivers_side_by_side_in_neutral_words(
+    client, mo, two_caregivers
+):
+    ana, bo = two_caregivers
+
+    text = client.get(page_url(mo, caregiver="each")).get_data(as_text=True)
+
+    assert f'href="{page_url(mo)}?caregiver=each" aria-current="true">Each of us' in text
+    assert f'href="{page_url(mo)}" aria-current="false">Everyone' in text
+    table = Tables(text).tables["Each caregiver's figures this week"]
+    assert table == [
+        ["Moments noticed", "3 moments", "2 moments"],
+        ["Coming back (safe haven)", "2 moments", "2 moments"],
+        ["Going out (secure base)", "1 moment", "0 moments"],
+        ["Responded right away", "0 times", "1 time"],
+        ["Reconnected after going sideways", "1 of 1", "0 of 1"],
+    ]
+    headers = re.findall(r'<th scope="col">([^<]*)</th>', text.split('id="each-h"')[1])
+    assert headers == ["", "Me", "Bo"]
+    # Moments that went well still lead; the other sections wait on "Everyone".
+    assert text.index('id="went-well-h"') < text.index('id="each-h"')
+    assert 'id="needs-h"' not in text
+    for word in ("more", "less", "better", "worse", "most", "only", "should"):
+        assert word not in text.split('id="each-h"')[1].split("</section>")[0].lower()
+    # Moving between weeks keeps the view.
+    assert f'href="{page_url(mo, "2026-W46", caregiver="each")}"' in text
+
+
+def test_each_of_us_is_everyone_in_a_household_of_one(client, mo, make_moment, ana):
+    make_moment(mo, ana, occurred_at=at(16, 8), need="help_me")
+    text = client.get(page_url(mo, caregiver="each")).get_data(as_text=True)
+    assert 'id="each-h"' not in text
+    assert 'id="needs-h"' in text
 
 
 @pytest.mark.parametrize("caregiver", ["9999", "abc", "", "carl"])

@@ -51,9 +51,17 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden && !isNaN(ends)) tick(); });
   }
 
+  // A "Print" button (session prep): the browser's own print dialog.
+  function printButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     fillTimezone();
     toggles();
     timer();
+    printButtons();
   });
 })();

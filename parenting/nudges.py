@@ -6,8 +6,6 @@ Pure: no Flask, no database. At most one reminder a day, never in quiet hours.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from . import metrics
-
 QUIET_FROM = 21 * 60
 QUIET_UNTIL = 7 * 60
 WEEK_READY_AT = 8 * 60
@@ -102,18 +100,3 @@ def weekly_email_due(local_now: datetime, week_start: int) -> bool:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-# The weekly email's "moments that went well", from the summary's own figures. Issue 11 builds
-# the same idea for the summary page: one of the two is meant to replace the other.
-def went_well_lines(s: metrics.WeekSummary) -> list[str]:
-    """Return short sentences about what went well in a week, from its figures."""
-    lines = []
-    if s.supportive:
-        lines.append(f"You met {plural(s.supportive, 'hard moment')} with comfort or support.")
-    if s.repaired:
-        times = "once" if s.repaired == 1 else f"{s.repaired} times"
-        lines.append(f"You found your way back to each other {times} after things went sideways.")
-    if s.special_time_days:
-        lines.append(f"You had special time on {plural(s.special_time_days, 'day')}.")
-    return lines

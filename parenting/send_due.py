@@ -142,7 +142,7 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
             # other people's servers.
             "headline": metrics.headline(figures.this, kind_labels=figures.kind_labels,
                                          child_name="your child"),
-            "went_well": nudges.went_well_lines(figures.this),
+            "went_well": metrics.went_well(figures.this),
         })
     child = chosen_child(user, household)
     summary_url = mail.external_url(

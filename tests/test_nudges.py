@@ -1,12 +1,11 @@
 """Which reminder is due, and the weekly email's lines: pure functions, no app."""
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from parenting import metrics, nudges
+from parenting import nudges
 
 
 def local(hour, minute=0, day=date(2026, 11, 17)):
@@ -66,19 +65,3 @@ def test_the_weekly_email_is_due_on_the_weeks_first_morning():
     assert not nudges.weekly_email_due(local(7, 59, monday), week_start=0)
     assert not nudges.weekly_email_due(local(21, 0, monday), week_start=0)
     assert not nudges.weekly_email_due(local(9, 0, monday), week_start=6)
-
-
-def empty_week():
-    return metrics.summarise_week([], [], [], first_day=date(2026, 11, 9), tz=ZoneInfo("UTC"),
-                                  planned={}, now=datetime(2026, 11, 20, tzinfo=UTC))
-
-
-def test_what_went_well_comes_from_the_weeks_figures():
-    s = replace(empty_week(), supportive=3, safe_haven_with_response=5, ruptures=2, repaired=1,
-                special_time_days=1)
-    assert nudges.went_well_lines(s) == [
-        "You met 3 hard moments with comfort or support.",
-        "You found your way back to each other once after things went sideways.",
-        "You had special time on 1 day.",
-    ]
-    assert nudges.went_well_lines(empty_week()) == []

@@ -60,7 +60,8 @@ def test_the_weekly_email_tells_the_headline_and_what_went_well_once(
     assert "week that began on 9 November" in text
     assert re.search(r"http://tend\.test/children/\d+/weeks/2026-W46\n", text)
     assert "You reconnected after 1 of 1 rupture." in text
-    assert "You met 1 hard moment with comfort or support." in text
+    assert ("You offered comfort or support in 1 of 1 safe-haven moment where you noted a "
+            "response.") in text
     assert "You had special time on 1 day." in text
     for private in ("Zephyrine", "marmalade thunder", "Comfort me"):
         assert private not in text

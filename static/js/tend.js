@@ -40,8 +40,8 @@
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
       if (left === 0) {
-        el.textContent = "Done";
-        if (note) note.textContent = "Time's up. How did it go?";
+        el.textContent = window.tendT("timer.done_short");
+        if (note) note.textContent = window.tendT("timer.done");
         if (navigator.vibrate) navigator.vibrate(200);
         return;
       }

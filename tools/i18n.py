@@ -26,6 +26,9 @@ TRANSLATIONS = ROOT / "parenting" / "translations"
 POT = TRANSLATIONS / "messages.pot"
 # The gettext-like names the code uses, beyond Babel's own (_, gettext, ngettext…).
 KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
+# CLDR gives these languages a third plural form for round millions ("un millón de…"), which
+# takes the ordinary plural's words here: a part may give two forms and the third is copied.
+MILLIONS_FORM = {"es", "fr", "it", "pt", "ca"}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
 
 
@@ -77,7 +80,11 @@ def merged(lang: str) -> tuple[Catalog, list[str]]:
                     clashes.append(f"{message.id!r}: {where} and {path.name} differ")
                 continue
             seen[message.id] = (message, path.name)
-            catalog.add(message.id, message.string, flags=message.flags,
+            string = message.string
+            if isinstance(string, tuple) and lang in MILLIONS_FORM and len(string) >= 2:
+                forms = list(string) + [""] * (catalog.num_plurals - len(string))
+                string = tuple(f or forms[1] for f in forms[:catalog.num_plurals])
+            catalog.add(message.id, string, flags=message.flags,
                         auto_comments=message.auto_comments, context=message.context)
     return catalog, clashes
 

@@ -6,7 +6,7 @@
   try {
     strings = JSON.parse(document.getElementById("tend-i18n").textContent) || {};
   } catch (e) { /* no catalogue: the keys show, which a test would have caught */ }
-  // tendT("queue.waiting", {count: 3}) fills %(count)s.
+  // tendT(key) returns the string; tendT(key, {count: 3}) also fills its %(count)s.
   window.tendT = function (key, values) {
     var text = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
     return text.replace(/%\((\w+)\)s/g, function (whole, name) {

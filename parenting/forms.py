@@ -140,7 +140,7 @@ class AccountForm(FlaskForm):
 class LanguageForm(FlaskForm):
     """The language picker under Account; blank follows the browser."""
 
-    language = SelectField(_l("Language"), validate_choice=False)
+    language = SelectField(_l("Tend speaks to you in"), validate_choice=False)
     submit = SubmitField(_l("Use this language"))
 
     def __init__(self, *args, **kwargs):

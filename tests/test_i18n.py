@@ -160,7 +160,7 @@ def test_the_logged_out_picker_refuses_an_unknown_language_and_a_foreign_next(cl
 
 def test_the_account_picker_stores_the_language_for_that_user_only(app, client, other_client,
                                                                    make_user):
-    ana = make_user()
+    make_user()
     make_user("bea@example.org", "Bea", using=other_client)
 
     response = client.post("/account/language", data={"language": "es"}, follow_redirects=True)
@@ -171,7 +171,6 @@ def test_the_account_picker_stores_the_language_for_that_user_only(app, client, 
     page = client.get("/account", environ_base={"HTTP_ACCEPT_LANGUAGE": "en"})
     assert '<html lang="es">' in page.get_data(as_text=True)
     assert "Your account" in text_of(other_client.get("/account"))
-    assert ana
 
 
 def test_the_account_picker_can_go_back_to_the_browser_language(app, client, make_user):
@@ -526,3 +525,11 @@ def test_the_scan_catches_a_string_left_in_english():
     assert ENGLISH.findall(visible_text("<p>Tu momento</p><script>'Save the moment'</script>")) \
         == []
 
+
+
+def test_the_forms_own_messages_speak_the_language_too(client):
+    """WTForms' built-in messages come from its own catalogue, through Flask-WTF."""
+    response = client.post("/login", data={"email": "", "password": ""}, environ_base=SPANISH)
+
+    assert "Este campo es obligatorio." in text_of(response)
+    assert "Correo electrónico" in text_of(response)

@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select, update
@@ -428,7 +429,8 @@ def account_language():
         return account_page(AccountForm(obj=current_user), form)
     current_user.locale = form.language.data or None
     db.session.commit()
-    with i18n.for_user(current_user):
+    # This request chose its language before the change: say "Saved" in the new one.
+    with force_locale(current_user.locale or i18n.browser()):
         flash(_("Saved. Tend speaks your language now."), "success")
     response = redirect(url_for("auth.account"))
     response.delete_cookie(i18n.COOKIE)

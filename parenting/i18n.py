@@ -6,7 +6,7 @@ parenting/translations/<lang>/LC_MESSAGES/parts/*.po (see tools/i18n.py and docs
 """
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -74,6 +74,11 @@ def select_locale() -> str:
     cookie = valid(request.cookies.get(COOKIE))
     if cookie:
         return cookie
+    return browser()
+
+
+def browser() -> str:
+    """Return the app's language closest to what the browser asks for, else English."""
     return request.accept_languages.best_match(languages(), default=DEFAULT)
 
 
@@ -85,11 +90,6 @@ def current() -> str:
 def js_catalogue() -> dict[str, str]:
     """Return the scripts' strings in this request's language."""
     return {key: str(text) for key, text in JS_STRINGS.items()}
-
-
-def for_user(user) -> force_locale:
-    """Speak the user's stored language (emails), else English."""
-    return force_locale(valid(getattr(user, "locale", None)) or DEFAULT)
 
 
 def init_app(app: Flask) -> None:

@@ -9,7 +9,7 @@
   const NOTICE = "tend-notice";
   // The page's language (<html lang>) for dates; English as Tend writes it, "5 Dec".
   const LANG = document.documentElement.lang === "en" ? "en-GB" : document.documentElement.lang || "en-GB";
-  const tr = (key, values) => window.tendT(key, values);  // static/js/i18n.js
+  const tr = (key, values) => (window.tendT ? window.tendT(key, values) : key);  // static/js/i18n.js
   const $ = (sel) => document.querySelector(sel);
   const statusEl = $("#queue-status");
   const data = statusEl ? statusEl.dataset : {};

@@ -533,3 +533,26 @@ def test_the_forms_own_messages_speak_the_language_too(client):
 
     assert "Este campo es obligatorio." in text_of(response)
     assert "Correo electrónico" in text_of(response)
+
+
+def test_a_shared_week_speaks_the_viewers_language(spanish_world):
+    _app, clients, _ids = spanish_world
+
+    page = clients["link_holder"].get(f"/s/weeks/{WEEK}")
+
+    assert page.status_code == 200
+    assert '<html lang="es">' in page.get_data(as_text=True)
+    assert "Compartido desde Tend" in text_of(page)
+
+
+def test_signing_up_with_a_known_address_answers_in_that_accounts_language(app, client,
+                                                                          other_client,
+                                                                          make_user):
+    make_user()
+    client.post("/account/language", data={"language": "es"})
+
+    other_client.post("/signup", data={
+        "email": "ana@example.org", "display_name": "Someone", "password": PASSWORD,
+        "timezone": "Europe/London"})
+
+    assert sent_mail(app, "ana@example.org")[-1]["Subject"] == "Ya tienes una cuenta de Tend"

@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := app.py
 
-.PHONY: run test test-pg e2e demo lint audit audit-deps migrate serve bench bench-web load clean
+.PHONY: run test test-pg e2e demo lint audit audit-deps migrate serve bench bench-web load clean \
+	i18n-extract i18n-update i18n-compile i18n-check
 
 # pip and setuptools are upgraded first: those venv ships can be old enough to have known
 # advisories (setuptools 65.5.0 with Python 3.11), and `make audit-deps` checks them too.
@@ -18,12 +19,38 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Translations: each language's parts/*.po merged into messages.po and compiled to messages.mo
+# (both built, not kept in git) whenever a part changes. See README "Languages".
+I18N_PARTS := $(wildcard parenting/translations/*/LC_MESSAGES/parts/*.po)
+I18N_BUILT := parenting/translations/.compiled
+
+$(I18N_BUILT): $(I18N_PARTS) tools/i18n.py $(STAMP)
+	$(BIN)/python tools/i18n.py compile
+	touch $@
+
+i18n-compile: $(STAMP)
+	$(BIN)/python tools/i18n.py compile
+	touch $(I18N_BUILT)
+
+# The strings in the code, for reading: parenting/translations/messages.pot.
+i18n-extract: $(STAMP)
+	$(BIN)/python tools/i18n.py extract
+
+# New strings go to one part per area, e.g. `make i18n-update PART=log`.
+i18n-update: $(STAMP)
+	@test -n "$(PART)" || { echo 'Name your part, e.g. make i18n-update PART=log'; exit 2; }
+	$(BIN)/python tools/i18n.py update $(PART)
+
+# Every string translated, none fuzzy, placeholders kept, no two parts disagreeing.
+i18n-check: $(STAMP)
+	$(BIN)/python tools/i18n.py check
+
 # A random secret key kept out of git, so `make run` and `make serve` need no setup.
 instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 
-migrate: $(STAMP) instance/secret_key
+migrate: $(STAMP) instance/secret_key $(I18N_BUILT)
 	$(BIN)/flask db upgrade
 
 run: migrate
@@ -37,13 +64,13 @@ demo: migrate
 serve: migrate
 	$(BIN)/gunicorn --config gunicorn.conf.py app:app
 
-test: $(STAMP)
+test: $(STAMP) $(I18N_BUILT)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # The whole suite again on PostgreSQL (no lint): TEST_DATABASE_URL names a scratch database whose
 # tables the tests drop and migrate afresh. `bash scripts/ci-postgres.sh` starts one, prints its URL.
-test-pg: $(STAMP)
+test-pg: $(STAMP) $(I18N_BUILT)
 	@test -n "$$TEST_DATABASE_URL" || { \
 		echo 'Set TEST_DATABASE_URL, e.g. TEST_DATABASE_URL=$$(bash scripts/ci-postgres.sh) make test-pg'; \
 		exit 2; }
@@ -59,7 +86,7 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 	npm ci --prefix tools/axe --no-audit --no-fund
 	touch $@
 
-e2e: $(STAMP) $(AXE)
+e2e: $(STAMP) $(AXE) $(I18N_BUILT)
 	$(BIN)/python -m pytest tests/e2e -rs $(E2E_ARGS)
 
 lint: $(STAMP)

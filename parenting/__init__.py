@@ -3,11 +3,12 @@
 import os
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import MethodNotAllowed
 
-from . import assets, config, mail, security
+from . import assets, config, i18n, mail, security
 from .extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -56,9 +57,10 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_type,
     )
     csrf.init_app(app)
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to carry on."
+    login_manager.login_message = lazy_gettext("Please log in to carry on.")
     login_manager.login_message_category = "info"
     # "strong" would log parents out whenever the phone hops between Wi-Fi and mobile data.
     login_manager.session_protection = "basic"
@@ -155,3 +157,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = timefmt.local_time_filter
     app.jinja_env.filters["local_date"] = timefmt.local_date_filter
     app.jinja_env.filters["hhmm"] = timefmt.minutes_to_hhmm
+    app.jinja_env.filters["zoned_date"] = timefmt.zoned_date_filter
+    app.jinja_env.filters["number"] = timefmt.number_filter

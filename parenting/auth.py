@@ -13,11 +13,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import domain, mail, security, tokens
+from . import domain, i18n, mail, security, tokens
 from .extensions import db, login_manager
 from .forms import (
     AccountForm,
@@ -25,6 +27,7 @@ from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     ConfirmSignupForm,
+    LanguageForm,
     LoginForm,
     NewPasswordForm,
     ResetRequestForm,
@@ -43,7 +46,7 @@ def unauthorized():
     """Send people to log in; tell API callers 401 in JSON, never a redirect."""
     if request.path.startswith("/api/"):
         return jsonify({"error": "login_required", "login_url": url_for("auth.login")}), 401
-    flash(login_manager.login_message, login_manager.login_message_category)
+    flash(str(login_manager.login_message), login_manager.login_message_category)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -141,6 +144,7 @@ def signup():
         elif existing is not None:
             tokens.record_notice(email, existing)
             message = ("signup_exists", {
+                "locale": db.session.scalar(select(User.locale).where(User.id == existing)),
                 "login_link": mail.external_url("auth.login"),
                 "reset_link": mail.external_url("auth.reset_request"),
             })
@@ -152,6 +156,8 @@ def signup():
                 "facilitator": form.role.data == "facilitator" and invite is None,
                 "password_hash": password_hash,
                 "invite_id": invite.id if invite is not None else None,
+                # A language picked on the logged-out pages carries over to the account.
+                "locale": i18n.valid(request.cookies.get(i18n.COOKIE)),
             })
             message = ("signup_link", {
                 "name": name, "link": mail.external_url("auth.confirm_signup", token=token),
@@ -188,22 +194,23 @@ def confirm_signup(token: str):
     if form.validate_on_submit():
         user = create_account(row)
         if user is None:
-            flash("This email has a Tend account already. Log in with it.", "info")
+            flash(_("This email has a Tend account already. Log in with it."), "info")
             return redirect(url_for("auth.login"))
         session.clear()
         login_user(user, remember=form.remember.data)
         security.log_event("signup", user.id)
         invited = payload.get("invite_id")
         if invited and user.household is not None and invited == joined_invite_id(user):
-            flash(f"Welcome! You've joined {user.household.name}.", "success")
+            flash(_("Welcome! You've joined %(household)s.", household=user.household.name),
+                  "success")
             return redirect(url_for("log.home"))
         if invited:
-            flash("Welcome to Tend. The invite had expired or been used, so this is a "
-                  "household of your own: ask for a new invite to join theirs.", "info")
+            flash(_("Welcome to Tend. The invite had expired or been used, so this is a "
+                    "household of your own: ask for a new invite to join theirs."), "info")
         if user.is_facilitator:
-            flash("Welcome to Tend. Create your first group.", "success")
+            flash(_("Welcome to Tend. Create your first group."), "success")
             return redirect(url_for("groups.index"))
-        flash("Welcome to Tend. Add your child to start.", "success")
+        flash(_("Welcome to Tend. Add your child to start."), "success")
         return redirect(url_for("household.new_child"))
     return render_template("auth/confirm_signup.html", form=form, email=row.email,
                            name=payload.get("display_name", ""))
@@ -226,6 +233,7 @@ def create_account(row) -> User | None:
         password_hash=payload["password_hash"],
         timezone=payload.get("timezone") or "UTC",
         is_facilitator=facilitator,
+        locale=i18n.valid(payload.get("locale")),
     )
     db.session.add(user)
     db.session.flush()
@@ -268,6 +276,7 @@ def reset_request():
         if user is not None and tokens.address_allows(email):
             token = tokens.issue(tokens.RESET, email, user_id=user.id)
             message = ("reset_link", {
+                "locale": user.locale,
                 "name": user.display_name,
                 "link": mail.external_url("auth.reset_password", token=token),
             })
@@ -304,8 +313,8 @@ def reset_password(token: str):
         login_user(user, remember=form.remember.data)
         security.log_event("password_reset", user.id)
         notify_password_changed(user)
-        flash("Your new password is saved, and you're logged in. Any other phone or computer "
-              "is logged out.", "success")
+        flash(_("Your new password is saved, and you're logged in. Any other phone or computer "
+                "is logged out."), "success")
         return redirect(url_for("log.home"))
     return render_template("auth/reset_password.html", form=form, email=user.email)
 
@@ -321,7 +330,7 @@ def use_all(user_id: int, purpose: str) -> None:
 
 
 def notify_password_changed(user: User) -> None:
-    mail.send(user.email, "password_changed", name=user.display_name,
+    mail.send(user.email, "password_changed", locale=user.locale, name=user.display_name,
               reset_link=mail.external_url("auth.reset_request"))
 
 
@@ -343,7 +352,7 @@ def login():
         if not security.check_login(stored, form.password.data):
             security.record_login_failure(email, ip)
             security.log_event("login_failed", user.id if user is not None else None)
-            form.password.errors.append("That email and password don't match. Try again.")
+            form.password.errors.append(_("That email and password don't match. Try again."))
             return render_template("auth/login.html", form=form), 200
         if security.needs_rehash(user.password_hash):
             user.password_hash = security.hash_password(form.password.data)
@@ -388,7 +397,7 @@ def logout():
         security.log_event("logout", current_user.id)
     logout_user()
     session.clear()
-    flash("You're logged out. See you soon.", "info")
+    flash(_("You're logged out. See you soon."), "info")
     response = redirect(url_for("auth.login"))
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
@@ -402,9 +411,46 @@ def account():
         current_user.display_name = form.display_name.data.strip()
         current_user.timezone = form.timezone.data
         db.session.commit()
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, button=ButtonForm())
+    return account_page(form, LanguageForm(language=current_user.locale or ""))
+
+
+def account_page(form: AccountForm, language: LanguageForm):
+    return render_template("auth/account.html", form=form, button=ButtonForm(), language=language)
+
+
+@bp.post("/account/language")
+@login_required
+def account_language():
+    """Store the language this user reads Tend in; blank follows the browser."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return account_page(AccountForm(obj=current_user), form)
+    current_user.locale = form.language.data or None
+    db.session.commit()
+    # This request chose its language before the change: say "Saved" in the new one.
+    with force_locale(current_user.locale or i18n.browser()):
+        flash(_("Saved. Tend speaks your language now."), "success")
+    response = redirect(url_for("auth.account"))
+    response.delete_cookie(i18n.COOKIE)
+    return response
+
+
+@bp.get("/language/<code>")
+def language(code: str):
+    """Remember a language picked on a logged-out page, in a cookie, and go back."""
+    # A plain link, so logged-out pages carry no form: a preference, not a change to any data.
+    target = safe_next(request.args.get("next"))
+    if not i18n.valid(code):
+        flash(_("Choose one of the languages listed."), "error")
+        return redirect(target)
+    response = redirect(target)
+    response.set_cookie(
+        i18n.COOKIE, code, max_age=i18n.COOKIE_DAYS * 86400,
+        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax",
+    )
+    return response
 
 
 @bp.route("/invites/<token>")
@@ -431,14 +477,14 @@ def accept_invite():
         if not join_household(current_user, invite):
             db.session.rollback()
             flash(
-                "Your account already keeps a log for a child, so it can't join another "
-                "household. Sign up with another email to join this one.",
+                _("Your account already keeps a log for a child, so it can't join another "
+                  "household. Sign up with another email to join this one."),
                 "error",
             )
             return redirect(url_for("log.home"))
         db.session.commit()
         session.pop(INVITE_SESSION_KEY, None)
-        flash(f"You've joined {invite.household.name}.", "success")
+        flash(_("You've joined %(household)s.", household=invite.household.name), "success")
         return redirect(url_for("log.home"))
     return render_template("auth/accept_invite.html", invite=invite, form=form)
 
@@ -464,7 +510,7 @@ def change_password():
             form.current_password.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/change_password.html", wait, form=form)
         if not ok:
-            form.current_password.errors.append("That isn't your current password.")
+            form.current_password.errors.append(_("That isn't your current password."))
             return render_template("auth/change_password.html", form=form)
         user = current_user._get_current_object()
         user.password_hash = security.hash_password(form.new_password.data)
@@ -475,7 +521,7 @@ def change_password():
         renew_login(user)
         security.log_event("password_changed", user.id)
         notify_password_changed(user)
-        flash("Your password is changed. Any other phone or computer is logged out.", "success")
+        flash(_("Your password is changed. Any other phone or computer is logged out."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
 
@@ -490,11 +536,11 @@ def change_email():
             form.password.errors.append(security.TOO_MANY_TRIES)
             return throttled_page("auth/change_email.html", wait, form=form)
         if not ok:
-            form.password.errors.append("That password isn't right.")
+            form.password.errors.append(_("That password isn't right."))
             return render_template("auth/change_email.html", form=form)
         email = normalise_email(form.email.data)
         if email == current_user.email:
-            form.email.errors.append("That is already your email.")
+            form.email.errors.append(_("That is already your email."))
             return render_template("auth/change_email.html", form=form)
         wait = tokens.ip_wait()
         if wait:
@@ -507,17 +553,19 @@ def change_email():
         if tokens.address_allows(email):
             if account_id(email) is not None:
                 tokens.record_notice(email)
-                message = ("email_change_taken", {})
+                message = ("email_change_taken", {"locale": db.session.scalar(
+                    select(User.locale).where(User.email == email))})
             else:
                 token = tokens.issue(tokens.NEW_EMAIL, email, user_id=current_user.id)
                 message = ("email_change_link", {
+                    "locale": current_user.locale,
                     "name": current_user.display_name,
                     "link": mail.external_url("auth.confirm_email", token=token),
                 })
         commit_then_send(email, message)
         security.log_event("email_change_requested", current_user.id)
-        flash(f"We've sent a link to {email}. Your email changes when you open it; until then, "
-              "keep logging in with the one you have.", "success")
+        flash(_("We've sent a link to %(email)s. Your email changes when you open it; until "
+                "then, keep logging in with the one you have.", email=email), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/change_email.html", form=form)
 
@@ -544,13 +592,14 @@ def confirm_email(token: str):
             db.session.commit()
         if user.email != new_email:
             # Someone signed up with it since the link was sent.
-            flash("That email has a Tend account of its own now, so it can't be used for this "
-                  "one. Nothing was changed.", "error")
+            flash(_("That email has a Tend account of its own now, so it can't be used for this "
+                    "one. Nothing was changed."), "error")
             return redirect(url_for("auth.login"))
         security.log_event("email_changed", user.id)
-        mail.send(old_email, "email_changed", name=user.display_name, new_email=new_email,
-                  reset_link=mail.external_url("auth.reset_request"))
-        flash(f"Your email is now {new_email}. Log in with it from now on.", "success")
+        mail.send(old_email, "email_changed", locale=user.locale, name=user.display_name,
+                  new_email=new_email, reset_link=mail.external_url("auth.reset_request"))
+        flash(_("Your email is now %(email)s. Log in with it from now on.", email=new_email),
+              "success")
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(url_for("auth.account"))
         return redirect(url_for("auth.login"))

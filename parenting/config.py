@@ -74,6 +74,8 @@ def load(instance_path: str) -> dict:
         "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
                           if h.strip()] or None,
         # How many proxies sit in front (X-Forwarded-For/Proto/Host); 0 trusts none.
+        # The languages Tend speaks (parenting/translations/); the first is the fallback.
+        "LANGUAGES": ["en", "es"],
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0") or 0),
         # Web Push (parenting/push.py): without a key, one is made in instance/ on first use.
         "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY", "").strip(),

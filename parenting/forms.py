@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,7 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import domain
+from . import domain, i18n
 from .nudges import is_quiet
 from .security import MAX_PASSWORD, password_problem
 from .timefmt import known_timezones
@@ -51,7 +53,7 @@ class MultiCheckboxField(SelectMultipleField):
         known = {str(value) for value, _label in self.choices}
         unknown = [value for value in self.data or [] if str(value) not in known]
         if unknown:
-            raise ValidationError("Choose from the options shown.")
+            raise ValidationError(_("Choose from the options shown."))
 
 
 class ChoiceField(RadioField):
@@ -67,9 +69,9 @@ class ChoiceField(RadioField):
 
     def pre_validate(self, form):
         if self.data is None and self.raw_data:
-            raise ValidationError("Choose from the options shown.")
+            raise ValidationError(_("Choose from the options shown."))
         if self.data is not None and str(self.data) not in {str(v) for v, _l in self.choices}:
-            raise ValidationError("Choose from the options shown.")
+            raise ValidationError(_("Choose from the options shown."))
 
 
 def choices(items) -> list[tuple[str, str]]:
@@ -79,7 +81,7 @@ def choices(items) -> list[tuple[str, str]]:
 
 def valid_timezone(form, field):
     if field.data not in known_timezones():
-        raise ValidationError("Choose a time zone from the list, such as Europe/London.")
+        raise ValidationError(_("Choose a time zone from the list, such as Europe/London."))
 
 
 def not_in_future(form, field):
@@ -88,34 +90,34 @@ def not_in_future(form, field):
         return
     when = field.data if field.data.tzinfo else field.data.replace(tzinfo=form.tz)
     if when > datetime.now(UTC) + FUTURE_SLACK:
-        raise ValidationError("That time is in the future. Pick a time up to now.")
+        raise ValidationError(_("That time is in the future. Pick a time up to now."))
 
 
 def reasonable_past(form, field):
     if field.data is not None and field.data.year < 2000:
-        raise ValidationError("That date is too far back. Check the year.")
+        raise ValidationError(_("That date is too far back. Check the year."))
 
 
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField(
-        "Your name, as others in the household will see it",
+        _l("Your name, as others in the household will see it"),
         validators=[DataRequired(), Length(max=60)],
     )
     password = PasswordField(
-        "Password (at least 10 characters)",
+        _l("Password (at least 10 characters)"),
         validators=[DataRequired(), Length(max=MAX_PASSWORD)],
     )
     timezone = StringField(
-        "Time zone", default="UTC", validators=[DataRequired(), Length(max=64), valid_timezone]
+        _l("Time zone"), default="UTC", validators=[DataRequired(), Length(max=64), valid_timezone]
     )
     role = ChoiceField(
-        "I'm here as",
-        choices=[("parent", "A parent or carer"), ("facilitator", "A group facilitator")],
+        _l("I'm here as"),
+        choices=[("parent", _l("A parent or carer")), ("facilitator", _l("A group facilitator"))],
         default="parent",
         validators=[Optional()],
     )
-    submit = SubmitField("Create my account")
+    submit = SubmitField(_l("Create my account"))
 
     def validate_password(self, field):
         problem = password_problem(field.data or "", email=self.email.data or "")
@@ -124,16 +126,32 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
-    remember = BooleanField("Remember me on this phone")
-    submit = SubmitField("Log in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
+    remember = BooleanField(_l("Remember me on this phone"))
+    submit = SubmitField(_l("Log in"))
 
 
 class AccountForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=60)])
-    timezone = StringField("Your time zone", validators=[DataRequired(), valid_timezone])
-    submit = SubmitField("Save")
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
+    timezone = StringField(_l("Your time zone"), validators=[DataRequired(), valid_timezone])
+    submit = SubmitField(_l("Save"))
+
+
+class LanguageForm(FlaskForm):
+    """The language picker under Account; blank follows the browser."""
+
+    language = SelectField(_l("Tend speaks to you in"), validate_choice=False)
+    submit = SubmitField(_l("Use this language"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [("", _l("The browser's language"))] + [
+            (code, i18n.NAMES.get(code, code)) for code in i18n.languages()]
+
+    def validate_language(self, field):
+        if field.data not in {code for code, _label in self.language.choices}:
+            raise ValidationError(_l("Choose one of the languages listed."))
 
 
 class HouseholdForm(FlaskForm):
@@ -560,27 +578,27 @@ class ShareLinkForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
-        "Your password",
-        validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)],
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
     understand = BooleanField(
-        "I understand this can't be undone",
-        validators=[DataRequired("Tick the box to say you understand.")],
+        _l("I understand this can't be undone"),
+        validators=[DataRequired(_l("Tick the box to say you understand."))],
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))
 
 
 class NewPasswordForm(FlaskForm):
     """A new password, checked against the policy and the account's email; a reset's form."""
 
     new_password = PasswordField(
-        "New password (at least 10 characters)",
-        validators=[DataRequired("Enter a new password.")],
+        _l("New password (at least 10 characters)"),
+        validators=[DataRequired(_l("Enter a new password."))],
         render_kw={"autocomplete": "new-password"},
     )
-    remember = BooleanField("Remember me on this phone")
-    submit = SubmitField("Save my new password")
+    remember = BooleanField(_l("Remember me on this phone"))
+    submit = SubmitField(_l("Save my new password"))
 
     def __init__(self, *args, email: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -594,12 +612,12 @@ class NewPasswordForm(FlaskForm):
 
 class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField(
-        "Your current password",
-        validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD)],
+        _l("Your current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=MAX_PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = None  # this browser keeps the login it has
-    submit = SubmitField("Change my password")
+    submit = SubmitField(_l("Change my password"))
 
 
 def strip_text(value):
@@ -608,34 +626,34 @@ def strip_text(value):
 
 class ChangeEmailForm(FlaskForm):
     email = EmailField(
-        "New email",
+        _l("New email"),
         # Phone keyboards add a space after a suggested address.
         filters=[strip_text],
-        validators=[DataRequired("Enter the new email."), Email(), Length(max=254)],
+        validators=[DataRequired(_l("Enter the new email.")), Email(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
-        "Your password",
-        validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD)],
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD)],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Change my email")
+    submit = SubmitField(_l("Change my email"))
 
 
 class ResetRequestForm(FlaskForm):
     email = EmailField(
-        "Your email",
+        _l("Your email"),
         filters=[strip_text],
-        validators=[DataRequired("Enter your email."), Email(), Length(max=254)],
+        validators=[DataRequired(_l("Enter your email.")), Email(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
-    submit = SubmitField("Send me a link")
+    submit = SubmitField(_l("Send me a link"))
 
 
 class ConfirmSignupForm(FlaskForm):
     # Most parents finish signing up on their own phone.
-    remember = BooleanField("Remember me on this phone", default=True)
-    submit = SubmitField("Create my account")
+    remember = BooleanField(_l("Remember me on this phone"), default=True)
+    submit = SubmitField(_l("Create my account"))
 
 
 class ClockTimeField(TimeField):

@@ -19,7 +19,9 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, render_template, url_for
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
+from . import i18n
 from .models import utcnow
 
 log = logging.getLogger("tend.mail")
@@ -70,10 +72,16 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def send(to: str, template: str, *, extra_headers: dict | None = None, **context) -> None:
-    """Render templates/email/<template>.txt (its first line is "Subject: …") and send it."""
+def send(to: str, template: str, locale: str | None = None, *,
+         extra_headers: dict | None = None, **context) -> None:
+    """Render templates/email/<template>.txt (its first line is "Subject: …") and send it.
+
+    The email speaks `locale` (the recipient's stored language), else the language of the page
+    that caused it: the person who asked for it is usually the one who reads it.
+    """
     app = current_app._get_current_object()
-    text = render_template(f"email/{template}.txt", **context)
+    with force_locale(i18n.valid(locale) or i18n.current()):
+        text = render_template(f"email/{template}.txt", **context)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()

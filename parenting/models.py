@@ -77,6 +77,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language the user picked under Account ("en", "es"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(16))
     # Part of get_id(): bumping it makes every old session and remember cookie stale.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_facilitator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -5,9 +5,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from . import domain
+from . import domain, i18n
 
 bp = Blueprint("pages", __name__)
 
@@ -15,6 +17,7 @@ bp = Blueprint("pages", __name__)
 # files are cached the first time they are used.
 PRECACHED_STATIC = (
     "css/tend.css",
+    "js/i18n.js",
     "js/tend.js",
     "js/queue.js",
     "icons/icon.svg",
@@ -55,13 +58,21 @@ def offline_html() -> str:
 
 @bp.route("/manifest.webmanifest")
 def manifest():
-    """Describe the installable app."""
+    """Describe the installable app, in the language the page asked for (?lang=es)."""
+    # Browsers fetch the manifest without cookies, so the page names its language in the link.
+    with force_locale(i18n.valid(request.args.get("lang")) or i18n.current()):
+        body = manifest_body()
+    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/manifest+json")
+
+
+def manifest_body() -> dict:
+    """Return the manifest's fields in the current language."""
     icon = functools.partial(url_for, "static")
-    body = {
+    return {
         "name": "Tend",
         "short_name": "Tend",
-        "description": "Notice what your child needed, and how you responded.",
-        "lang": "en",
+        "description": _("Notice what your child needed, and how you responded."),
+        "lang": i18n.current(),
         "id": "/",
         "start_url": "/",
         "scope": "/",
@@ -77,14 +88,13 @@ def manifest():
              "type": "image/png", "purpose": "maskable"},
         ],
         "shortcuts": [
-            {"name": "Log a moment", "url": url_for("log.new_moment"),
+            {"name": _("Log a moment"), "url": url_for("log.new_moment"),
              "icons": [{"src": icon(filename="icons/icon-192.png"), "sizes": "192x192"}]},
-            {"name": "Routine buttons", "short_name": "Routines",
+            {"name": _("Routine buttons"), "short_name": _("Routines"),
              "url": url_for("log.home", _anchor="routines"),
              "icons": [{"src": icon(filename="icons/icon-192.png"), "sizes": "192x192"}]},
         ],
     }
-    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/manifest+json")
 
 
 @bp.route("/sw.js")

@@ -11,6 +11,8 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
 from .extensions import db
@@ -20,7 +22,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 THROTTLE_LIMIT = 5
 THROTTLE_WINDOW = timedelta(minutes=15)
-TOO_MANY_TRIES = "Too many tries in a short time. Please wait a few minutes and try again."
+TOO_MANY_TRIES = _l("Too many tries in a short time. Please wait a few minutes and try again.")
 
 audit_log = logging.getLogger("tend.auth")
 
@@ -82,14 +84,15 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "") -> str | None:
     """Return why a new password is refused, or None when it is fine."""
     if len(password) < MIN_PASSWORD:
-        return f"Use at least {MIN_PASSWORD} characters — a short sentence works well."
+        return _("Use at least %(count)d characters — a short sentence works well.",
+                 count=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"Use at most {MAX_PASSWORD} characters."
+        return _("Use at most %(count)d characters.", count=MAX_PASSWORD)
     lowered = password.lower()
     if lowered in common_passwords():
-        return "That password is on a list of common passwords. Try a few unrelated words."
+        return _("That password is on a list of common passwords. Try a few unrelated words.")
     if email and lowered == email.lower():
-        return "Choose something other than your email address."
+        return _("Choose something other than your email address.")
     return None
 
 

@@ -8,12 +8,13 @@ the cookie dies with the login, however long someone keeps it.
 import time
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
 
 from .extensions import db, login_manager
 from .models import User
 
-TIMED_OUT_MESSAGE = "You were logged out after a while away. Please log in again."
+TIMED_OUT_MESSAGE = _l("You were logged out after a while away. Please log in again.")
 LAST_SEEN = "_last_seen"
 # Refresh the last-seen stamp at most this often: each refresh rewrites the session cookie.
 SEEN_EVERY = 60
@@ -100,7 +101,7 @@ def end_timed_out_login():
         return None
     logout_user()
     session.pop(LAST_SEEN, None)
-    flash(TIMED_OUT_MESSAGE, "info")
+    flash(str(TIMED_OUT_MESSAGE), "info")
     if endpoint == "auth.login":
         return None
     # Only a page can be gone back to after logging in; a form's POST can't be repeated.

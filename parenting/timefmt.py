@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 _ZONES: frozenset[str] | None = None
@@ -54,20 +55,55 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def local_time_filter(value: datetime | None, fmt: str = "%H:%M") -> str:
+# Named date formats as CLDR patterns, so a page says what it wants ("day") and each language
+# writes it its own way. English keeps the short forms it always had: "Sat 5 Dec", "19:30".
+DATE_PATTERNS = {
+    "day": "EEE d MMM",  # Sat 5 Dec
+    "weekday": "EEEE d MMMM",  # Saturday 5 December
+    "day_month": "d MMM",  # 5 Dec
+    "date": "d MMM y",  # 5 Dec 2026
+    "long_date": "d MMMM y",  # 5 December 2026
+    "weekday_time": "EEE HH:mm",  # Sat 19:30
+    "time": "HH:mm",  # 19:30
+}
+# Where a language writes a format differently from its CLDR translation of the English pattern.
+LOCAL_PATTERNS = {
+    "es": {"weekday": "EEEE d 'de' MMMM", "long_date": "d 'de' MMMM 'de' y"},
+}
+
+
+def pattern(name: str) -> str:
+    """Return the CLDR pattern for a named format in this request's language."""
+    lang = str(get_locale() or "en").split("_")[0]
+    return LOCAL_PATTERNS.get(lang, {}).get(name) or DATE_PATTERNS[name]
+
+
+def local_time_filter(value: datetime | None, fmt: str = "time") -> str:
     """Format a stored time in the household's zone."""
     if value is None:
         return ""
-    return to_local(value).strftime(fmt)
+    return format_datetime(to_local(value), pattern(fmt), rebase=False)
 
 
-def local_date_filter(value: datetime | date | None, fmt: str = "%a %-d %b") -> str:
-    """Format a stored time or a date as a short local date."""
+def local_date_filter(value: datetime | date | None, fmt: str = "day") -> str:
+    """Format a stored time (in the household's zone) or a date, in the page's language."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = to_local(value)
-    return value.strftime(fmt)
+        return format_datetime(to_local(value), pattern(fmt), rebase=False)
+    return format_date(value, pattern(fmt), rebase=False)
+
+
+def zoned_date_filter(value: datetime | None, fmt: str = "day") -> str:
+    """Format a datetime already in the zone it should show in (a shared page's household)."""
+    if value is None:
+        return ""
+    return format_datetime(value, pattern(fmt), rebase=False)
+
+
+def number_filter(value: float | int | None) -> str:
+    """Format a number the page's language's way (1,5 in Spanish)."""
+    return "" if value is None else format_decimal(value)
 
 
 def minutes_to_hhmm(minutes: int | None) -> str:

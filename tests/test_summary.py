@@ -378,8 +378,9 @@ def test_charts_are_embedded_as_json_and_plotly_loads_only_through_charts_js(cli
     text = client.get(page_url(seeded)).get_data(as_text=True)
 
     scripts = json_scripts(text)
+    # Besides the charts, every page carries its scripts' strings (parenting/i18n.py).
     assert set(scripts) == {"chart-needs-data", "chart-speed-data", "chart-rhythm-data",
-                            "chart-config"}
+                            "chart-config", "tend-i18n"}
     needs = scripts["chart-needs-data"]
     assert [t["type"] for t in needs["data"]] == ["barpolar", "barpolar"]
     # Circle order: the secure-base half, then the safe-haven half.

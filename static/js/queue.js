@@ -7,6 +7,9 @@
   const TIMEOUT = 15000;  // give up on one request after this; the entry stays queued
   const PATIENCE = 4000;  // a tap waits this long for the server before "saved on this phone"
   const NOTICE = "tend-notice";
+  // The page's language (<html lang>) for dates; English as Tend writes it, "5 Dec".
+  const LANG = document.documentElement.lang === "en" ? "en-GB" : document.documentElement.lang || "en-GB";
+  const tr = (key, values) => (window.tendT ? window.tendT(key, values) : key);  // static/js/i18n.js
   const $ = (sel) => document.querySelector(sel);
   const statusEl = $("#queue-status");
   const data = statusEl ? statusEl.dataset : {};
@@ -66,16 +69,16 @@
   const hhmm = (v) => local(v, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }, "en-GB");
   const localDay = (v) => local(v, { year: "numeric", month: "2-digit", day: "2-digit" }, "en-CA");  // 2025-03-04
   function labelOf(r) {
-    const day = localDay(when(r)) === localDay(Date.now()) ? "" : local(when(r), { day: "numeric", month: "short" }, "en-GB") + " ";
-    return (r.label || "An entry") + " · " + day + hhmm(when(r));
+    const day = localDay(when(r)) === localDay(Date.now()) ? "" : local(when(r), { day: "numeric", month: "short" }, LANG) + " ";
+    return (r.label || tr("queue.an_entry")) + " · " + day + hhmm(when(r));
   }
 
-  const NAMES = { child_id: "Child", need: "Need", occurred_at: "Time", repaired_at: "Reconnected" };
+  const NAMES = { child_id: tr("queue.field_child"), need: tr("queue.field_need"), occurred_at: tr("queue.field_time"), repaired_at: tr("queue.field_reconnected") };
   function reason(json) {
-    if (json.error === "uuid_conflict") return "It clashes with an entry already saved.";
+    if (json.error === "uuid_conflict") return tr("queue.clash");
     const fields = json.fields || {};
     const out = Object.keys(fields).map((k) => (NAMES[k] || k.replace(/_/g, " ")) + ": " + [].concat(fields[k]).join(" "));
-    return out.join(" ") || "The server refused it (" + String(json.error || "error").replace(/_/g, " ") + ").";
+    return out.join(" ") || tr("queue.refused", { error: String(json.error || "error").replace(/_/g, " ") });
   }
 
   // Send one entry; return whether to carry on with the next one.
@@ -153,25 +156,25 @@
       box.textContent = "";
       if (shown) el("p", { class: "flash " + shown[1] }, shown[0], box);
       if (waiting.some((r) => r.lastError && r.lastError.login)) {
-        el("p", { class: "flash error", "data-queue-login": "" }, "Please log in again — your entries are kept on this phone.", box);
+        el("p", { class: "flash error", "data-queue-login": "" }, tr("queue.login_again"), box);
         el("a", { class: "button", href: "/login?next=" + encodeURIComponent(location.pathname + location.search) },
-          "Log in", el("div", { class: "actions" }, null, box));
+          tr("queue.log_in"), el("div", { class: "actions" }, null, box));
       } else if (waiting.length) {
-        el("p", { class: "flash", "data-queue-waiting": waiting.length }, "Saved on this phone — waiting to send (" + waiting.length + ")", box);
+        el("p", { class: "flash", "data-queue-waiting": waiting.length }, tr("queue.waiting", { count: waiting.length }), box);
         if (USER != null) {
-          el("button", { type: "button", class: "secondary", "data-queue-send": "" }, "Send now (" + waiting.length + ")",
+          el("button", { type: "button", class: "secondary", "data-queue-send": "" }, tr("queue.send_now", { count: waiting.length }),
             el("div", { class: "actions" }, null, box));
         }
       }
       recs.filter((r) => refused(r) && r.uuid !== editing).forEach((r) => {
         const card = el("div", { class: "card", "data-queue-refused": r.uuid }, null, box);
-        el("p", null, labelOf(r) + " wasn't accepted. " + r.lastError.message, card);
+        el("p", null, tr("queue.not_accepted", { entry: labelOf(r), reason: r.lastError.message }), card);
         const actions = el("div", { class: "actions" }, null, card);
         if (r.kind === "moment") {
-          el("a", { class: "button", "data-queue-fix": r.uuid, href: "/moments/new?child=" + r.body.child_id + "&fix=" + r.uuid }, "Fix it", actions);
+          el("a", { class: "button", "data-queue-fix": r.uuid, href: "/moments/new?child=" + r.body.child_id + "&fix=" + r.uuid }, tr("queue.fix_it"), actions);
         }
-        el("button", { type: "button", class: "secondary", "data-queue-retry": r.uuid }, "Try again", actions);
-        el("button", { type: "button", class: "quiet", "data-queue-discard": r.uuid }, "Discard", actions);
+        el("button", { type: "button", class: "secondary", "data-queue-retry": r.uuid }, tr("queue.try_again"), actions);
+        el("button", { type: "button", class: "quiet", "data-queue-discard": r.uuid }, tr("queue.discard"), actions);
       });
       box.hidden = !box.firstChild;
     }
@@ -183,7 +186,7 @@
       recs.filter((r) => String(r.body.child_id) === day.dataset.child && localDay(when(r)) === day.dataset.day).forEach((r) => {
         const a = el("a", { class: "entry", href: "#queue-status", "data-queued": r.uuid }, null, el("li", null, null, ul));
         el("span", { class: "time" }, hhmm(when(r)), a);
-        el("span", { class: "tag" }, refused(r) ? "not sent — see above" : "waiting to send", el("span", null, r.label + " ", a));
+        el("span", { class: "tag" }, refused(r) ? tr("queue.not_sent") : tr("queue.waiting_to_send"), el("span", null, r.label + " ", a));
       });
       day.hidden = !ul.firstChild;
       const empty = $("[data-day-empty]");
@@ -261,18 +264,18 @@
       if (out.ok) {
         // As the form does: the reflective prompt if there is one (that page says "Saved."),
         // else the server sends us home, where the stored notice says it.
-        sessionStorage.setItem(NOTICE, "Saved.");
+        sessionStorage.setItem(NOTICE, tr("queue.saved"));
         location.assign(out.json.id ? "/moments/" + out.json.id + "/prompt" : "/?child=" + body.child_id);
         return;
       }
       if (out.error && out.error.refused) {
         // The form still holds everything: saving again replaces the queued copy.
         form.dataset.replaces = rec.uuid;
-        notice("Not saved yet — " + out.error.message, "error");
+        notice(tr("queue.not_saved_yet", { reason: out.error.message }), "error");
       } else {
         form.reset();
         form.dispatchEvent(new Event("change", { bubbles: true }));
-        notice(rec.label + " saved on this phone.");
+        notice(tr("queue.saved_here", { entry: rec.label }));
       }
       return render().then(focusStatus);
     });
@@ -284,9 +287,9 @@
     const rec = record("routine", body, form.dataset.label || form.textContent.trim());
     const at = hhmm(body.started_at);
     return submitEntry(form, rec, (out) => {
-      if (out.ok) notice(rec.label + " logged at " + at + ".");
-      else if (out.error && out.error.refused) notice(rec.label + " wasn't logged.", "error");
-      else notice(rec.label + " saved on this phone at " + at + ".");
+      if (out.ok) notice(tr("queue.logged_at", { entry: rec.label, time: at }));
+      else if (out.error && out.error.refused) notice(tr("queue.not_logged", { entry: rec.label }), "error");
+      else notice(tr("queue.saved_here_at", { entry: rec.label, time: at }));
       return render();  // no focus or scroll: the next tap must land where the finger expects
     });
   }
@@ -312,14 +315,14 @@
     });
     form.dataset.replaces = uuid;
     form.dispatchEvent(new Event("change", { bubbles: true }));
-    notice("Fix this entry and save it again. " + (rec.lastError ? rec.lastError.message : ""), "error");
+    notice(tr("queue.fix_this", { reason: rec.lastError ? rec.lastError.message : "" }), "error");
     render();
   }
 
   // Logging out deletes what's on this phone: warn first if some of it never reached the server.
   async function onLogout(form) {
     const n = (await list().catch(() => [])).length;
-    if (n && !confirm(n + (n === 1 ? " entry hasn't" : " entries haven't") + " been sent yet. Log out and delete them?")) return;
+    if (n && !confirm(tr(n === 1 ? "queue.logout_one" : "queue.logout_other", { count: n }))) return;
     await Promise.all([
       tx("readwrite", (s) => { s.clear(); }),
       window.caches && caches.keys().then((keys) => Promise.all(keys.map((k) => caches.delete(k)))),
@@ -346,11 +349,11 @@
     const d = t ? t.dataset : {};
     if (d.queueSend != null) {
       t.disabled = true;
-      t.textContent = "Sending…";
+      t.textContent = tr("queue.sending");
       flush();
     } else if (d.queueRetry) {
       flush(d.queueRetry);
-    } else if (d.queueDiscard && confirm("Discard this entry? It hasn't been saved anywhere else.")) {
+    } else if (d.queueDiscard && confirm(tr("queue.discard_confirm"))) {
       remove(d.queueDiscard).then(render);
     } else if (d.offlineSave != null) {
       saveFromOffline(t);
@@ -380,7 +383,7 @@
     button.disabled = true;
     await tx("readwrite", (s) => { s.put(record("moment", body, m.label)); });
     button.closest("[data-offline-moment]").hidden = true;
-    notice(m.label + " saved on this phone.");
+    notice(tr("queue.saved_here", { entry: m.label }));
     await render();
     focusStatus();
   }

@@ -40,8 +40,9 @@
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       el.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
       if (left === 0) {
-        el.textContent = "Done";
-        if (note) note.textContent = "Time's up. How did it go?";
+        var tr = window.tendT || function (key) { return key; };  // static/js/i18n.js
+        el.textContent = tr("timer.done_short");
+        if (note) note.textContent = tr("timer.done");
         if (navigator.vibrate) navigator.vibrate(200);
         return;
       }

@@ -1,0 +1,102 @@
+"""Languages: which one a page speaks, the picker's cookie, and the strings the scripts need.
+
+The language is the logged-in user's stored choice, else the `tend_lang` cookie the logged-out
+picker sets, else the browser's Accept-Language, else English. Translations live in
+parenting/translations/<lang>/LC_MESSAGES/parts/*.po (see tools/i18n.py and docs in README).
+"""
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import babel
+
+COOKIE = "tend_lang"
+COOKIE_DAYS = 365
+DEFAULT = "en"
+# Each language's name in itself, so anyone can find their own in the picker.
+NAMES = {"en": "English", "es": "Español"}
+
+# Strings the scripts in static/js show, by key; t("key") reads them there (static/js/tend.js).
+# Keep the keys stable: the scripts use them. Placeholders are %(name)s, filled in by t().
+JS_STRINGS = {
+    "timer.done_short": _l("Done"),
+    "timer.done": _l("Time's up. How did it go?"),
+    "queue.an_entry": _l("An entry"),
+    "queue.field_child": _l("Child"),
+    "queue.field_need": _l("Need"),
+    "queue.field_time": _l("Time"),
+    "queue.field_reconnected": _l("Reconnected"),
+    "queue.clash": _l("It clashes with an entry already saved."),
+    "queue.refused": _l("The server refused it (%(error)s)."),
+    "queue.login_again": _l("Please log in again — your entries are kept on this phone."),
+    "queue.log_in": _l("Log in"),
+    "queue.waiting": _l("Saved on this phone — waiting to send (%(count)s)"),
+    "queue.send_now": _l("Send now (%(count)s)"),
+    "queue.not_accepted": _l("%(entry)s wasn't accepted. %(reason)s"),
+    "queue.fix_it": _l("Fix it"),
+    "queue.try_again": _l("Try again"),
+    "queue.discard": _l("Discard"),
+    "queue.not_sent": _l("not sent — see above"),
+    "queue.waiting_to_send": _l("waiting to send"),
+    "queue.saved": _l("Saved."),
+    "queue.not_saved_yet": _l("Not saved yet — %(reason)s"),
+    "queue.saved_here": _l("%(entry)s saved on this phone."),
+    "queue.saved_here_at": _l("%(entry)s saved on this phone at %(time)s."),
+    "queue.logged_at": _l("%(entry)s logged at %(time)s."),
+    "queue.not_logged": _l("%(entry)s wasn't logged."),
+    "queue.fix_this": _l("Fix this entry and save it again. %(reason)s"),
+    "queue.logout_one": _l("%(count)s entry hasn't been sent yet. Log out and delete them?"),
+    "queue.logout_other": _l("%(count)s entries haven't been sent yet. Log out and delete them?"),
+    "queue.sending": _l("Sending…"),
+    "queue.discard_confirm": _l("Discard this entry? It hasn't been saved anywhere else."),
+}
+
+
+def languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def valid(code: str | None) -> str | None:
+    """Return the code when it is one of the app's languages, else None."""
+    return code if code in languages() else None
+
+
+def select_locale() -> str:
+    """Choose the language for this request: the user's, the cookie's, the browser's, English."""
+    if not has_request_context():
+        return DEFAULT  # the command line, and emails sent outside a request
+    if current_user and current_user.is_authenticated:
+        stored = valid(getattr(current_user, "locale", None))
+        if stored:
+            return stored
+    cookie = valid(request.cookies.get(COOKIE))
+    if cookie:
+        return cookie
+    return browser()
+
+
+def browser() -> str:
+    """Return the app's language closest to what the browser asks for, else English."""
+    return request.accept_languages.best_match(languages(), default=DEFAULT)
+
+
+def current() -> str:
+    """Return this request's language code ("en", "es")."""
+    return str(get_locale() or DEFAULT)
+
+
+def js_catalogue() -> dict[str, str]:
+    """Return the scripts' strings in this request's language."""
+    return {key: str(text) for key, text in JS_STRINGS.items()}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("LANGUAGES", ["en", "es"])
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+
+    @app.context_processor
+    def language_helpers():
+        return {"current_language": current, "language_names": NAMES,
+                "js_catalogue": js_catalogue}

@@ -28,7 +28,16 @@ from .forms import (
     SkillsForm,
     SpecialTimeStartForm,
 )
-from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, utcnow
+from .models import (
+    CheckIn,
+    Child,
+    Moment,
+    PromptShown,
+    Routine,
+    RoutineKind,
+    open_loop_condition,
+    utcnow,
+)
 from .timefmt import day_bounds, household_zone, local_today, to_local
 
 bp = Blueprint("log", __name__)
@@ -61,12 +70,7 @@ def open_loops_query(household_id: int):
     return (
         select(Moment)
         .join(Child)
-        .where(
-            Child.household_id == household_id,
-            Moment.rupture.is_(True),
-            Moment.repaired_at.is_(None),
-            Moment.loop_closed_at.is_(None),
-        )
+        .where(Child.household_id == household_id, open_loop_condition())
         .order_by(Moment.occurred_at.desc())
     )
 

@@ -202,9 +202,13 @@ def open_loop_condition():
     )
 
 
+# rupture is always true in this index, but as a column it matches one more term of the query
+# than ix_moment_child_time does, so SQLite picks this index without statistics to go on (on a
+# tie it may take either, and the other reads the child's whole history).
 db.Index(
     "ix_moment_open_loop",
     Moment.child_id,
+    Moment.rupture,
     Moment.occurred_at,
     sqlite_where=open_loop_condition(),
     postgresql_where=open_loop_condition(),

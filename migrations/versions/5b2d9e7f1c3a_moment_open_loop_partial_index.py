@@ -27,7 +27,7 @@ POSTGRESQL_OPEN_LOOP = "rupture IS true AND repaired_at IS NULL AND loop_closed_
 def upgrade():
     with op.batch_alter_table('moment', schema=None) as batch_op:
         batch_op.create_index(
-            'ix_moment_open_loop', ['child_id', 'occurred_at'], unique=False,
+            'ix_moment_open_loop', ['child_id', 'rupture', 'occurred_at'], unique=False,
             sqlite_where=sa.text(SQLITE_OPEN_LOOP),
             postgresql_where=sa.text(POSTGRESQL_OPEN_LOOP),
         )

@@ -543,4 +543,5 @@ def day(child_id: int, day: str):
         is_today=the_day == today_,
         need_labels=domain.NEED_LABELS,
         response_labels=domain.RESPONSE_LABELS,
+        tz=tz,
     )

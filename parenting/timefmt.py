@@ -54,11 +54,12 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def local_time_filter(value: datetime | None, fmt: str = "%H:%M") -> str:
-    """Format a stored time in the household's zone."""
+def local_time_filter(value: datetime | None, fmt: str = "%H:%M",
+                      tz: ZoneInfo | None = None) -> str:
+    """Format a stored time in the household's zone (a page listing many passes it as tz)."""
     if value is None:
         return ""
-    return to_local(value).strftime(fmt)
+    return to_local(value, tz).strftime(fmt)
 
 
 def local_date_filter(value: datetime | date | None, fmt: str = "%a %-d %b") -> str:

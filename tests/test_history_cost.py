@@ -207,6 +207,22 @@ def test_the_summary_figures_are_byte_for_byte_the_old_loaders(client, heavy, mo
     assert json.loads(new[0])["moments"] > 100  # a busy week: there is something to compare
 
 
+GOLDEN = Path(__file__).resolve().parent / "data" / "summary_golden.json"
+
+
+def test_the_summary_json_is_byte_for_byte_what_the_code_before_issue_10_answered(client, heavy):
+    """The golden file was written by the code of 8d63f0b (loader and metrics before issue 10)
+    from this same seeded household; regenerating it with newer code would prove nothing."""
+    golden = json.loads(GOLDEN.read_text())["answers"]
+    login(client, heavy["email"])
+
+    answers = {url: client.get(url).get_data(as_text=True) for url in golden}
+
+    assert len(golden) == len(WEEKS) * 2 * 3
+    for url, body in answers.items():
+        assert body == golden[url], url
+
+
 @pytest.mark.parametrize(
     ("stored", "expected"),
     [

@@ -222,7 +222,16 @@ def test_the_summary_json_is_byte_for_byte_what_the_code_before_issue_10_answere
 
     assert len(golden) == len(WEEKS) * 2 * 3
     for url, body in answers.items():
-        assert body == golden[url], url
+        # Figure by figure, each written out exactly (2 and 2.0 differ): a figure added to the
+        # summary later does not make every old one suspect.
+        old, new = json.loads(golden[url]), json.loads(body)
+        assert old["moments"] > 0
+        for key in old:
+            assert exact(new.get(key)) == exact(old[key]), (url, key)
+
+
+def exact(value) -> str:
+    return json.dumps(value, sort_keys=True)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
 """`make bench-http`: time Tend over HTTP as a new user would run it, at several history lengths.
 
-gunicorn with gunicorn.conf.py and 2 sync workers (GUNICORN_WORKERS=2, GUNICORN_THREADS=1) serves
-a copy of a cached SQLite database on a free port of 127.0.0.1. One sequential client logs in as
-the heavy household's first caregiver, warms up, then times the endpoints round-robin, so a busy
-moment on the machine falls on all of them alike. Every figure is a median divided by the median
-of the anonymous login page of the same server in the same run.
+For each database, gunicorn with gunicorn.conf.py and 2 sync workers (GUNICORN_WORKERS=2,
+GUNICORN_THREADS=1) serves a copy of it on a free port of 127.0.0.1, all of them at once. One
+sequential client logs in to each as the heavy household's first caregiver, warms up, then times
+every endpoint of every database round-robin, so a busy moment on the machine falls on all of them
+alike. Every figure is a median divided by the median of the anonymous login page of the same
+server in the same run.
 
 Databases (tools/bench.py's generator, cached in bench-data/ and built only when missing):
   1m   1,000 ordinary households, the heavy household's history one month long (December 2025)
@@ -275,57 +276,108 @@ class SizeResult:
         return next(e for e in self.endpoints if e.name == name).median / base
 
 
-def run_size(name: str, db_path: Path, meta: dict, args, full: bool) -> SizeResult:
-    """Serve one database and time it; on the full run also measure write throughput."""
+@dataclass
+class Served:
+    """One database served by its own gunicorn, with a logged-in client and its endpoints."""
+
+    name: str
+    meta: dict
+    run_db: Path
+    server: subprocess.Popen
+    port: int
+    client: Client
+    endpoints: list[Endpoint]
+
+
+def serve_size(name: str, db_path: Path, meta: dict, args, full: bool) -> Served:
+    """Serve a copy of one database and log in as the heavy household's first caregiver."""
     run_db = args.data_dir / f"run-{name}.sqlite3"
     copy_database(db_path, run_db)
     server, port = serve("app:app", run_db, args.data_dir / f"run-{name}-gunicorn.log")
-    bare = None
     try:
         client = Client(port)
         client.login(meta["email"], bench.PASSWORD)
         token = client.csrf_token("/moments/new")
-        endpoints = endpoints_for(meta["child_id"], full, token)
-        for _ in range(args.warmup):
-            for endpoint in endpoints:
-                timed(client, endpoint)
-        for _ in range(args.rounds):
-            for endpoint in endpoints:
-                endpoint.samples.append(timed(client, endpoint))
-        result = SizeResult(name, endpoints, meta.get("counts", {}))
-        if full and args.seconds > 0:
-            bare, bare_port = serve("bench_bare:app", run_db,
-                                    args.data_dir / f"run-{name}-bare.log")
-            totals = {"app": [0, 0, 0.0, 0.0], "bare": [0, 0, 0.0, 0.0]}
-            # Alternating halves, so a busy spell on the machine falls on both.
-            for _ in range(2):
-                for kind, target, target_port, path, cookies in (
-                    ("bare", bare, bare_port, "/moments", {}),
-                    ("app", server, port, "/api/v1/moments", client.cookies),
-                ):
-                    started, cpu_before = time.monotonic(), cpu_seconds(target.pid)
-                    ok, failed = throughput(target_port, path, meta["child_id"], cookies,
-                                            args.clients, args.seconds / 2)
-                    cpu_after = cpu_seconds(target.pid)
-                    totals[kind][0] += ok
-                    totals[kind][1] += failed
-                    totals[kind][2] += time.monotonic() - started
-                    if cpu_before is not None and cpu_after is not None:
-                        totals[kind][3] += cpu_after - cpu_before
-            result.throughput = {
-                kind: {"created": ok, "failed": failed, "seconds": seconds,
-                       "per_second": ok / seconds,
-                       # gunicorn's CPU time per saved moment: what bounds the rate on 2 cores.
-                       "cpu_ms": cpu * 1000 / ok if ok and cpu else None}
-                for kind, (ok, failed, seconds, cpu) in totals.items()
-            }
-        return result
-    finally:
-        if bare is not None:
-            stop(bare)
+    except BaseException:
         stop(server)
-        for leftover in args.data_dir.glob(f"{run_db.name}*"):
-            leftover.unlink()
+        raise
+    return Served(name, meta, run_db, server, port, client,
+                  endpoints_for(meta["child_id"], full, token))
+
+
+def time_rounds(served: list[Served], args) -> None:
+    """Warm up, then time every endpoint of every database round-robin.
+
+    All the databases are served at once and timed in the same rounds, so a busy spell on the
+    machine falls on each of them alike and the growth ratios compare like with like.
+    """
+    for rounds, keep in ((args.warmup, False), (args.rounds, True)):
+        for _ in range(rounds):
+            for size in served:
+                for endpoint in size.endpoints:
+                    elapsed = timed(size.client, endpoint)
+                    if keep:
+                        endpoint.samples.append(elapsed)
+
+
+def measure_throughput(size: Served, args) -> dict:
+    """POST moments from concurrent clients to Tend and to the bare endpoint, in turns."""
+    bare, bare_port = serve("bench_bare:app", size.run_db,
+                            args.data_dir / f"run-{size.name}-bare.log")
+    try:
+        totals = {"app": [0, 0, 0.0, 0.0], "bare": [0, 0, 0.0, 0.0]}
+        # Alternating halves, so a busy spell on the machine falls on both.
+        for _ in range(2):
+            for kind, target, target_port, path, cookies in (
+                ("bare", bare, bare_port, "/moments", {}),
+                ("app", size.server, size.port, "/api/v1/moments", size.client.cookies),
+            ):
+                started, cpu_before = time.monotonic(), cpu_seconds(target.pid)
+                ok, failed = throughput(target_port, path, size.meta["child_id"], cookies,
+                                        args.clients, args.seconds / 2)
+                cpu_after = cpu_seconds(target.pid)
+                totals[kind][0] += ok
+                totals[kind][1] += failed
+                totals[kind][2] += time.monotonic() - started
+                if cpu_before is not None and cpu_after is not None:
+                    totals[kind][3] += cpu_after - cpu_before
+    finally:
+        stop(bare)
+    return {
+        kind: {"created": ok, "failed": failed, "seconds": seconds,
+               "per_second": ok / seconds,
+               # gunicorn's CPU time per saved moment: what bounds the rate on 2 cores.
+               "cpu_ms": cpu * 1000 / ok if ok and cpu else None}
+        for kind, (ok, failed, seconds, cpu) in totals.items()
+    }
+
+
+def run_all(databases: dict[str, tuple[Path, dict]], args) -> dict[str, SizeResult]:
+    """Serve every database at once, time them in shared rounds, then the 1y throughput."""
+    served: list[Served] = []
+    try:
+        for name, (db_path, meta) in databases.items():
+            served.append(serve_size(name, db_path, meta, args, full=name == "1y"))
+        print(f"\nTiming {', '.join(s.name for s in served)} round-robin: gunicorn, 2 sync "
+              f"workers each, {args.warmup} warm-up + {args.rounds} timed rounds …", flush=True)
+        time_rounds(served, args)
+        results = {s.name: SizeResult(s.name, s.endpoints, s.meta.get("counts", {}))
+                   for s in served}
+        if "1y" in results and args.seconds > 0:
+            print(f"Write throughput on 1y: {args.clients} clients, {args.seconds:g} s for Tend "
+                  "and for the bare endpoint …", flush=True)
+            # The other servers sit idle meanwhile; stop them so they hold no memory or CPU.
+            for size in served:
+                if size.name != "1y":
+                    stop(size.server)
+            results["1y"].throughput = measure_throughput(
+                next(s for s in served if s.name == "1y"), args)
+        return results
+    finally:
+        for size in served:
+            stop(size.server)
+            for leftover in args.data_dir.glob(f"{size.run_db.name}*"):
+                leftover.unlink()
 
 
 def build_20k(data_dir: Path, rebuild: bool) -> tuple[Path, dict]:
@@ -550,15 +602,7 @@ def main(argv: list[str] | None = None) -> int:
             databases[name] = bench.cached_database(args.data_dir, args.rebuild,
                                                     name=f"http-{name}", **SIZES[name])
     print(f"After building: {uptime()}", flush=True)
-    results = {}
-    for name in sizes:
-        db_path, meta = databases[name]
-        full = name == "1y"
-        print(f"\nTiming {name} ({bench.shown(db_path)}): gunicorn, 2 sync workers, "
-              f"{args.warmup} warm-up + {args.rounds} timed rounds"
-              f"{' and the write throughput' if full and args.seconds > 0 else ''} …",
-              flush=True)
-        results[name] = run_size(name, db_path, meta, args, full)
+    results = run_all(databases, args)
     print(f"\nAfter: {uptime()}")
     print(f"Week {WEEK}, day {DAY}; every ratio is a median over the login page's median "
           "on the same server in the same run.")

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_APP := app.py
 
-.PHONY: run test test-pg e2e demo lint audit audit-deps migrate serve bench bench-web load clean \
+.PHONY: run test test-pg e2e demo lint audit audit-deps migrate serve bench bench-http bench-web load clean \
 	i18n-extract i18n-update i18n-compile i18n-check
 
 # pip and setuptools are upgraded first: those venv ships can be old enough to have known
@@ -121,6 +121,14 @@ audit-deps: $(STAMP)
 # Options go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--rebuild --strict"`.
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+# Issue 10's HTTP benchmark: gunicorn (2 sync workers) over SQLite databases with 1 month, 1 year
+# and 5 years of a heavy household's history and with 20,000 households (built once into
+# bench-data/), each endpoint's median over the login page's, write throughput against a bare
+# insert endpoint, growth ratios; see docs/benchmarks.md. Options go through BENCH_HTTP_ARGS,
+# e.g. `make bench-http BENCH_HTTP_ARGS="--strict"` or "--sizes 1y --seconds 0".
+bench-http: $(STAMP)
+	$(BIN)/python tools/bench_http.py $(BENCH_HTTP_ARGS)
 
 # Load test: 1,000 households served by gunicorn on 127.0.0.1, Locust for 2 minutes (50 users).
 # Options go through LOAD_ARGS, e.g. `make load LOAD_ARGS="--users 5 --duration 20s"` or

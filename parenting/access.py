@@ -16,6 +16,17 @@ def current_household() -> Household:
     return household
 
 
+def current_household_id() -> int:
+    """Return the signed-in user's household id, or 404 for an account without one.
+
+    The ownership checks need only the id: reading it off the user saves loading the household.
+    """
+    household_id = current_user.household_id
+    if household_id is None:
+        abort(404)
+    return household_id
+
+
 # The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (SQLite's hold 64
 # bits). A bigger number from a URL or form would make the query fail ("integer out of range").
 MAX_ID = 2**31 - 1
@@ -36,7 +47,7 @@ def get_child_or_404(child_id: int) -> Child:
     """Return a child of the current household, or 404."""
     require_id(child_id)
     return db.one_or_404(
-        select(Child).where(Child.id == child_id, Child.household_id == current_household().id)
+        select(Child).where(Child.id == child_id, Child.household_id == current_household_id())
     )
 
 
@@ -46,7 +57,7 @@ def get_moment_or_404(moment_id: int) -> Moment:
     return db.one_or_404(
         select(Moment)
         .join(Child)
-        .where(Moment.id == moment_id, Child.household_id == current_household().id)
+        .where(Moment.id == moment_id, Child.household_id == current_household_id())
     )
 
 
@@ -56,7 +67,7 @@ def get_routine_or_404(routine_id: int) -> Routine:
     return db.one_or_404(
         select(Routine)
         .join(Child)
-        .where(Routine.id == routine_id, Child.household_id == current_household().id)
+        .where(Routine.id == routine_id, Child.household_id == current_household_id())
     )
 
 
@@ -65,7 +76,7 @@ def get_kind_or_404(kind_id: int) -> RoutineKind:
     require_id(kind_id)
     return db.one_or_404(
         select(RoutineKind).where(
-            RoutineKind.id == kind_id, RoutineKind.household_id == current_household().id
+            RoutineKind.id == kind_id, RoutineKind.household_id == current_household_id()
         )
     )
 
@@ -83,7 +94,7 @@ def get_moment_by_uuid_or_404(moment_uuid: str) -> Moment:
     return db.one_or_404(
         select(Moment)
         .join(Child)
-        .where(Moment.uuid == moment_uuid, Child.household_id == current_household().id)
+        .where(Moment.uuid == moment_uuid, Child.household_id == current_household_id())
     )
 
 
@@ -92,7 +103,7 @@ def get_routine_by_uuid_or_404(routine_uuid: str) -> Routine:
     return db.one_or_404(
         select(Routine)
         .join(Child)
-        .where(Routine.uuid == routine_uuid, Child.household_id == current_household().id)
+        .where(Routine.uuid == routine_uuid, Child.household_id == current_household_id())
     )
 
 
@@ -100,6 +111,6 @@ def get_kind_by_key_or_404(key: str) -> RoutineKind:
     """Return a routine kind of the current household by its key, or 404."""
     return db.one_or_404(
         select(RoutineKind).where(
-            RoutineKind.key == key, RoutineKind.household_id == current_household().id
+            RoutineKind.key == key, RoutineKind.household_id == current_household_id()
         )
     )

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any, NoReturn
 from uuid import UUID
@@ -14,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import openapi
 from .access import (
-    current_household,
+    current_household_id,
     get_child_or_404,
     get_kind_by_key_or_404,
     get_kind_or_404,
@@ -150,24 +151,33 @@ def invalid(errors: dict[str, list[str]]) -> NoReturn:
     refuse(422, "invalid", fields=errors)
 
 
-def save_once(model, uuid: str, values: dict) -> tuple[Moment | Routine, int]:
-    """Store an entry under its UUID once; return it with 201, or the stored twin with 200."""
+def save_once(model, uuid: str, values: dict, as_json: Callable[[Any], dict],
+              also: Callable[[Any], None] | None = None) -> tuple[dict, int]:
+    """Store an entry under its UUID once, with what `also` adds, in one commit; return the
+    entry as JSON with 201, or the stored twin's with 200."""
     existing = find_by_uuid(model, uuid)
     if existing is not None:
-        return same_or_conflict(existing, values), 200
+        return as_json(same_or_conflict(existing, values)), 200
     entry = model(uuid=uuid, **values)
     db.session.add(entry)
+    if also is not None:
+        # Not flushed first, so the entry goes in with what `also` adds, in one INSERT each.
+        with db.session.no_autoflush:
+            also(entry)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
-        # Another request stored this UUID between our look-up and our commit.
+        # Another request stored this UUID between our look-up and our insert.
         db.session.rollback()
         existing = find_by_uuid(model, uuid)
         if existing is None:
             raise
-        return same_or_conflict(existing, values), 200
-    log.info("api %s created id=%s user_id=%s", model.__tablename__, entry.id, current_user.id)
-    return entry, 201
+        return as_json(same_or_conflict(existing, values)), 200
+    # Read what the answer needs before the commit expires the rows: nothing is loaded again.
+    body, user_id = as_json(entry), current_user.id
+    db.session.commit()
+    log.info("api %s created id=%s user_id=%s", model.__tablename__, body["id"], user_id)
+    return body, 201
 
 
 def find_by_uuid(model, uuid: str):
@@ -178,7 +188,7 @@ def find_by_uuid(model, uuid: str):
 def same_or_conflict(entry: Moment | Routine, values: dict) -> Moment | Routine:
     """Return a stored entry the request repeats exactly; else answer 422 uuid_conflict."""
     # Another household's UUID is a conflict too, whatever the body says: nothing about it leaks.
-    if entry.child.household_id != current_household().id or any(
+    if entry.child.household_id != current_household_id() or any(
         getattr(entry, name) != value for name, value in values.items()
     ):
         log.info("api %s uuid conflict user_id=%s", entry.__tablename__, current_user.id)
@@ -187,9 +197,9 @@ def same_or_conflict(entry: Moment | Routine, values: dict) -> Moment | Routine:
     return entry
 
 
-def entry_response(entry: Moment | Routine, status: int, as_json, endpoint: str, **url_values):
-    """Answer with an entry as JSON; a new one also says where it lives."""
-    response = jsonify(as_json(entry))
+def entry_response(body: dict, status: int, endpoint: str, **url_values):
+    """Answer with an entry's JSON; a new one also says where it lives."""
+    response = jsonify(body)
     response.status_code = status
     if status == 201:
         response.headers["Location"] = url_for(endpoint, **url_values)
@@ -244,14 +254,15 @@ def create_moment():
         "repair_note": (form.repair_note.data or "").strip(),
         "note": (form.note.data or "").strip(),
     }
-    moment, status = save_once(Moment, uuid, values)
-    if status == 201:
-        # As on the web form: one gentle prompt for a new moment (never for a replay), and the
-        # child is remembered for next time. The entry itself is already safely stored.
-        moment.prompt_id = offer_prompt(moment)
-        current_user.last_child_id = moment.child_id
-        db.session.commit()
-    return entry_response(moment, status, moment_json, "api.get_moment", moment_uuid=moment.uuid)
+    body, status = save_once(Moment, uuid, values, moment_json, also=prompt_and_remember)
+    return entry_response(body, status, "api.get_moment", moment_uuid=uuid)
+
+
+def prompt_and_remember(moment: Moment) -> None:
+    """As on the web form: one gentle prompt for a new moment (never for a replay), and the
+    child remembered for next time, in the moment's own transaction."""
+    moment.prompt_id = offer_prompt(moment)
+    current_user.last_child_id = moment.child_id
 
 
 @bp.get("/moments/<uuid:moment_uuid>")
@@ -298,9 +309,8 @@ def create_routine():
         "ended_at": form.ended_at.data,
         "note": (form.note.data or "").strip(),
     }
-    routine, status = save_once(Routine, uuid, values)
-    return entry_response(routine, status, routine_json, "api.get_routine",
-                          routine_uuid=routine.uuid)
+    body, status = save_once(Routine, uuid, values, routine_json)
+    return entry_response(body, status, "api.get_routine", routine_uuid=uuid)
 
 
 @bp.get("/routines/<uuid:routine_uuid>")

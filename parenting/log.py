@@ -28,7 +28,17 @@ from .forms import (
     SkillsForm,
     SpecialTimeStartForm,
 )
-from .models import CheckIn, Child, Moment, PromptShown, Routine, RoutineKind, User, utcnow
+from .models import (
+    CheckIn,
+    Child,
+    Moment,
+    PromptShown,
+    Routine,
+    RoutineKind,
+    User,
+    open_loop_condition,
+    utcnow,
+)
 from .programme import current_themes
 from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_today, to_local
@@ -58,19 +68,24 @@ def int_arg(name: str) -> int | None:
         return None
 
 
-def open_loops_query(household_id: int):
-    """Return a select of the household's ruptures not yet repaired nor let go."""
-    return (
-        select(Moment)
+def open_loops_query(household_id: int, limit: int | None = None):
+    """Return a select of the household's ruptures not yet repaired nor let go, newest first:
+    all of them, or the newest `limit`."""
+    loops = (
+        select(Moment.id if limit else Moment)
         .join(Child)
-        .where(
-            Child.household_id == household_id,
-            Moment.rupture.is_(True),
-            Moment.repaired_at.is_(None),
-            Moment.loop_closed_at.is_(None),
-        )
+        .where(Child.household_id == household_id, open_loop_condition())
         .order_by(Moment.occurred_at.desc())
     )
+    if limit:
+        # The newest ids come from the open-loop index alone; only those rows are read, however
+        # many loops years of use have left open.
+        loops = (
+            select(Moment)
+            .where(Moment.id.in_(loops.limit(limit).scalar_subquery()))
+            .order_by(Moment.occurred_at.desc())
+        )
+    return loops
 
 
 # Opening home again within this time continues the same visit; a longer gap starts a new one.
@@ -143,7 +158,7 @@ def home():
     child = chosen_child(children, int_arg("child"))
     kinds = [k for k in current_household().routine_kinds if not k.hidden]
     loops = db.session.scalars(
-        open_loops_query(current_household().id).options(joinedload(Moment.child)).limit(5)
+        open_loops_query(current_household().id, limit=5).options(joinedload(Moment.child))
     ).all()
     return render_template(
         "log/home.html",
@@ -620,4 +635,5 @@ def day(child_id: int, day: str):
         response_labels=domain.RESPONSE_LABELS,
         button=ButtonForm(),
         comments=visible_comments([m.id for m in moments], for_parent=True),
+        tz=tz,
     )

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from parenting import domain
@@ -405,16 +406,26 @@ def _add_feeling_figures(
     per_need: dict[str, Counter[str]] = {n.id: Counter() for n in domain.ALL_NEEDS}
     hard_moments: Counter[str] = Counter()
     for m in moments:
-        # A word picked twice on one moment is still one moment with that feeling.
-        words = list(dict.fromkeys(w for w in map(_clean_word, m.feelings) if w))
-        counts.update(words)
-        per_need.setdefault(m.need, Counter()).update(words)
-        if domain.HARD_FEELINGS.intersection(words):
+        need_counts = per_need.setdefault(m.need, Counter())
+        words, hard = _moment_words(tuple(m.feelings))
+        for word in words:
+            counts[word] += 1
+            need_counts[word] += 1
+        if hard:
             hard_moments[m.need] += 1
     counts.update(w for w in (_clean_word(c.feeling) for c in checkins) if w)
     s.feelings = _by_count(counts)
     s.need_feelings = {need: _by_count(c) for need, c in per_need.items()}
     s.hard_feeling_needs = [need for need in per_need if hard_moments[need] >= 2]
+
+
+@lru_cache(maxsize=1024)
+def _moment_words(feelings: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """Return a moment's feeling words, cleaned and each once, and whether one is hard."""
+    # A word picked twice on one moment is still one moment with that feeling. Cached: a week
+    # holds hundreds of moments but only a few dozen different feelings tuples.
+    words = tuple(dict.fromkeys(w for w in map(_clean_word, feelings) if w))
+    return words, bool(domain.HARD_FEELINGS.intersection(words))
 
 
 def _by_count(counts: Counter[str]) -> dict[str, int]:

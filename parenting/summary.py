@@ -13,17 +13,15 @@ from .access import children_query, current_household, get_child_or_404
 from .extensions import db
 from .forms import ButtonForm, WeekReflectionForm
 from .models import (
-    CheckIn,
     Child,
     Moment,
-    PlannedTime,
-    Routine,
     RoutineKind,
     User,
     WeekReflection,
     utcnow,
 )
 from .sharing import sharing_panel
+from .summary_rows import load_week_rows
 from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
@@ -77,68 +75,13 @@ def load_week(
     start, _ = metrics.week_bounds(prev_first, tz)
     _, end = metrics.week_bounds(first_day, tz)
 
-    kinds = list(
-        db.session.scalars(select(RoutineKind).where(RoutineKind.household_id == household.id))
-    )
-    kind_by_id = {k.id: k for k in kinds}
-    moment_rows = [
-        metrics.MomentRow(
-            occurred_at=row.occurred_at,
-            caregiver_id=row.caregiver_id or 0,
-            need=row.need,
-            responses=tuple(row.responses or ()),
-            how_soon=row.how_soon,
-            feelings=tuple(row.feelings or ()),
-            rupture=row.rupture,
-            repaired_at=row.repaired_at,
-        )
-        for row in db.session.execute(
-            select(
-                Moment.occurred_at, Moment.caregiver_id, Moment.need, Moment.responses,
-                Moment.how_soon, Moment.feelings, Moment.rupture, Moment.repaired_at,
-            ).where(
-                Moment.child_id == child.id, Moment.occurred_at >= start, Moment.occurred_at < end
-            )
-        )
-    ]
-    routine_rows = [
-        metrics.RoutineRow(
-            kind=kind_by_id[row.kind_id].key,
-            started_at=row.started_at,
-            caregiver_id=row.caregiver_id or 0,
-            ended_at=row.ended_at,
-            skills=tuple(row.skills or ()),
-        )
-        for row in db.session.execute(
-            select(
-                Routine.kind_id, Routine.started_at, Routine.caregiver_id, Routine.ended_at,
-                Routine.skills,
-            ).where(
-                Routine.child_id == child.id, Routine.started_at >= start, Routine.started_at < end
-            )
-        )
-    ]
-    checkin_rows = [
-        metrics.CheckInRow(at=row.at, caregiver_id=row.user_id or 0, feeling=row.feeling)
-        for row in db.session.execute(
-            select(CheckIn.at, CheckIn.user_id, CheckIn.feeling).where(
-                CheckIn.household_id == household.id, CheckIn.at >= start, CheckIn.at < end
-            )
-        )
-    ] if with_checkins else []
-    planned = {
-        kind_by_id[kind_id].key: minute
-        for kind_id, minute in db.session.execute(
-            select(PlannedTime.kind_id, PlannedTime.minute).where(
-                PlannedTime.child_id == child.id
-            )
-        )
-    }
+    rows = load_week_rows(child.id, household.id, start, end, with_checkins=with_checkins)
+    kinds, planned = rows.kinds, rows.planned
     now = utcnow()
 
     def summarise(day: date) -> metrics.WeekSummary:
         return metrics.summarise_week(
-            moment_rows, routine_rows, checkin_rows, first_day=day, tz=tz, planned=planned,
+            rows.moments, rows.routines, rows.checkins, first_day=day, tz=tz, planned=planned,
             now=now, caregiver_id=caregiver_id,
         )
 

@@ -78,11 +78,12 @@ def pattern(name: str) -> str:
     return LOCAL_PATTERNS.get(lang, {}).get(name) or DATE_PATTERNS[name]
 
 
-def local_time_filter(value: datetime | None, fmt: str = "time") -> str:
-    """Format a stored time in the household's zone."""
+def local_time_filter(value: datetime | None, fmt: str = "time",
+                      tz: ZoneInfo | None = None) -> str:
+    """Format a stored time in the household's zone (a page listing many passes it as tz)."""
     if value is None:
         return ""
-    return format_datetime(to_local(value), pattern(fmt), rebase=False)
+    return format_datetime(to_local(value, tz), pattern(fmt), rebase=False)
 
 
 def local_date_filter(value: datetime | date | None, fmt: str = "day") -> str:

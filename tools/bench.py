@@ -132,6 +132,9 @@ class Generator:
     # When set, every ordinary household's four weeks end on this day instead of falling
     # somewhere in 2025 (`make load` wants "today" and "this week" to hold something).
     ordinary_until: date | None = None
+    # The heavy household's history (`make bench-http` builds a month, a year and five years).
+    heavy_first_day: date = HEAVY_FIRST_DAY
+    heavy_days: int = HEAVY_DAYS
     rows: Rows = field(default_factory=Rows)
     next_id: dict[type, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -320,10 +323,10 @@ def heavy_day_routines(rng: random.Random, planned: dict[str, int], day: date, *
 
 
 def add_heavy(gen: Generator) -> dict:
-    """Add the heavy household: two caregivers, two children, a year of busy days."""
+    """Add the heavy household: two caregivers, two children, a year (by default) of busy days."""
     rng = gen.rng
     tz = ZoneInfo(HEAVY_ZONE)
-    joined = local(HEAVY_FIRST_DAY, 8 * 60, tz) - timedelta(days=3)
+    joined = local(gen.heavy_first_day, 8 * 60, tz) - timedelta(days=3)
     household_id, kinds = gen.household("The Heavy household", HEAVY_ZONE, joined)
     child_ids = [gen.child(household_id, name, colour, joined)
                  for name, colour, _ in HEAVY_CHILDREN]
@@ -331,10 +334,10 @@ def add_heavy(gen: Generator) -> dict:
         gen.user(household_id, email, f"Carer {i + 1}", HEAVY_ZONE, child_ids[0], joined)
         for i, email in enumerate(HEAVY_CAREGIVERS)
     ]
-    days = [HEAVY_FIRST_DAY + timedelta(days=n) for n in range(HEAVY_DAYS)]
+    days = [gen.heavy_first_day + timedelta(days=n) for n in range(gen.heavy_days)]
     for child_id, (_, _, planned) in zip(child_ids, HEAVY_CHILDREN, strict=True):
         gen.planned(child_id, kinds, planned)
-        late_nights = set(rng.sample(days, 30))
+        late_nights = set(rng.sample(days, max(1, len(days) * 30 // 365)))
         for day in days:
             night = rng.random() < 0.15
             minutes = sorted(
@@ -379,8 +382,9 @@ def bench_config(db_path: Path) -> dict:
     }
 
 
-def cache_key() -> str:
-    """Return a short key that changes with the schema or the generated data."""
+def cache_key(**spec) -> str:
+    """Return a short key that changes with the schema or the generated data (spec: the
+    keyword arguments given to generate())."""
     app = create_app(bench_config(Path(os.devnull)))
     with app.app_context():
         dialect = db.engine.dialect
@@ -389,15 +393,18 @@ def cache_key() -> str:
                 for t in db.metadata.sorted_tables for i in sorted(t.indexes, key=str)]
     spec = repr((GENERATOR_VERSION, SEED, ORDINARY_HOUSEHOLDS, ORDINARY_DAYS,
                  ORDINARY_MOMENTS_PER_DAY, HEAVY_FIRST_DAY, HEAVY_DAYS, HEAVY_MOMENTS_PER_DAY,
-                 HEAVY_ROUTINES_PER_DAY, HEAVY_CHILDREN, BENCH_WEEK))
+                 HEAVY_ROUTINES_PER_DAY, HEAVY_CHILDREN, BENCH_WEEK, sorted(spec.items())))
     return hashlib.sha256("\n".join([spec, *ddl]).encode()).hexdigest()[:12]
 
 
-def generate(password_hash: str, *, ordinary_until: date | None = None) -> tuple[Generator, dict]:
+def generate(password_hash: str, *, ordinary_until: date | None = None,
+             heavy_first_day: date = HEAVY_FIRST_DAY,
+             heavy_days: int = HEAVY_DAYS) -> tuple[Generator, dict]:
     """Make up the 1,000 ordinary households and the heavy one, every caregiver with
     password_hash; return the rows and what the timing step needs (the heavy caregiver's email,
     child and week)."""
-    gen = Generator(random.Random(SEED), password_hash, ordinary_until=ordinary_until)
+    gen = Generator(random.Random(SEED), password_hash, ordinary_until=ordinary_until,
+                    heavy_first_day=heavy_first_day, heavy_days=heavy_days)
     # Spread the heavy household into the middle of the ids, like any other family.
     for number in range(1, ORDINARY_HOUSEHOLDS // 2 + 1):
         add_ordinary(gen, number)
@@ -448,14 +455,14 @@ def insert_rows(app: Flask, gen: Generator) -> None:
         db.engine.dispose()
 
 
-def build(db_path: Path) -> dict:
+def build(db_path: Path, **spec) -> dict:
     """Build the bench database at db_path; return what the timing step needs and counts."""
     started = clock.perf_counter()
     app = create_app(bench_config(db_path))
     with app.app_context():
         db.create_all()
         password_hash = security.hash_password(PASSWORD)
-    gen, target = generate(password_hash)
+    gen, target = generate(password_hash, **spec)
     generated = clock.perf_counter() - started
     insert_rows(app, gen)
     return {
@@ -467,10 +474,15 @@ def build(db_path: Path) -> dict:
     }
 
 
-def cached_database(data_dir: Path, rebuild: bool) -> tuple[Path, dict]:
-    """Return the bench database and its metadata, building it when missing or stale."""
-    key = cache_key()
-    db_path = data_dir / f"bench-{key}.sqlite3"
+def cached_database(data_dir: Path, rebuild: bool, name: str = "bench",
+                    **spec) -> tuple[Path, dict]:
+    """Return the bench database and its metadata, building it when missing or stale.
+
+    name and spec (keyword arguments for generate()) tell the databases of `make bench-http`
+    apart: each is cached as bench-data/<name>-<key>.sqlite3.
+    """
+    key = cache_key(**spec)
+    db_path = data_dir / f"{name}-{key}.sqlite3"
     meta_path = db_path.with_suffix(".json")
     if not rebuild and db_path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
@@ -478,13 +490,13 @@ def cached_database(data_dir: Path, rebuild: bool) -> tuple[Path, dict]:
               f"key {key}); --rebuild builds it afresh.")
         return db_path, meta
     data_dir.mkdir(exist_ok=True)
-    for old in [*data_dir.glob("bench-*.sqlite3*"), *data_dir.glob("bench-*.json")]:
+    for old in [*data_dir.glob(f"{name}-*.sqlite3*"), *data_dir.glob(f"{name}-*.json")]:
         old.unlink()
     print(f"Building {shown(db_path)} …", flush=True)
     partial = data_dir / f"building-{key}.sqlite3"
     for leftover in data_dir.glob(f"{partial.name}*"):
         leftover.unlink()
-    meta = build(partial)
+    meta = build(partial, **spec)
     partial.rename(db_path)
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     print(f"Built in {meta['build_seconds']:.1f} s (generating rows "

@@ -411,7 +411,6 @@ PAGES_NOT_YET_TRANSLATED = {
     "special_time_timer",
     # summary/ (the week, its help, the shared week)
     "week_summary",
-    "summary_help",
     "shared_week",
     # household/
     "household",

@@ -150,6 +150,6 @@ def test_the_weekly_email_speaks_the_language_its_reader_chose(
     assert text.startswith("Hola, Ana:")
     assert "tu semana, que empezó el 9 de noviembre." in text
     assert "Volviste a conectar después de 1 de 1 momento que se complicó." in text
-    assert "Tuviste tiempo especial 1 día." in text
+    assert "Tuviste tiempo especial en 1 día." in text
     assert "Dejar de recibir estos correos: http://tend.test/" in text
     assert weekly(app) == []

@@ -1,4 +1,7 @@
-"""Numbers -> plotly figures and their text equivalents. Pure: no Flask, no db."""
+"""Numbers -> plotly figures and their text equivalents. Pure: no Flask, no db.
+
+Words and day names speak the request's language; outside a request they are English.
+"""
 
 import json
 import math
@@ -8,6 +11,9 @@ from datetime import date
 
 import plotly.graph_objects as go
 import plotly.io as pio
+from babel.dates import format_date
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 
 from parenting import domain
 
@@ -113,17 +119,18 @@ def _count_step(top: int) -> int:
 
 
 def _need_label(labels: Mapping[str, str], need_id: str) -> str:
-    return labels.get(need_id) or domain.NEED_LABELS[need_id]
+    # str(): default labels may be lazy strings, and figures are written out as JSON.
+    return str(labels.get(need_id) or domain.NEED_LABELS[need_id])
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _half_label(half: str) -> str:
+    return str(domain.HALF_LABELS[half])
 
 
 def _join(words: list[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
 
 
 # The circle starts at 9 o'clock and runs clockwise: the four secure-base needs sweep over the
@@ -150,7 +157,7 @@ def needs_circle_dict(needs: Mapping[str, int], labels: Mapping[str, str]) -> di
         data.append(
             {
                 "type": "barpolar",
-                "name": domain.HALF_LABELS[half],
+                "name": _half_label(half),
                 "r": [counts[i] for i in members],
                 "theta": [centres[i] for i in members],
                 "width": [SEGMENT_DEGREES] * len(members),
@@ -208,7 +215,7 @@ def needs_circle_dict(needs: Mapping[str, int], labels: Mapping[str, str]) -> di
 def _half_note(half: str, *, y: float, yanchor: str, yshift: int) -> dict:
     """Return a small caption naming a half of the circle, in that half's colour."""
     return {
-        "text": domain.HALF_LABELS[half],
+        "text": _half_label(half),
         "xref": "paper",
         "yref": "paper",
         "x": 0.5,
@@ -221,8 +228,8 @@ def _half_note(half: str, *, y: float, yanchor: str, yshift: int) -> dict:
 
 
 def day_label(day: date) -> str:
-    """Return the short label for ``day``, like "Mon 3"."""
-    return f"{domain.WEEKDAYS[day.weekday()][:3]} {day.day}"
+    """Return the short label for ``day`` in the request's language, like "Mon 3"."""
+    return format_date(day, "EEE d", locale=str(get_locale() or "en"))
 
 
 def clock(minute: int) -> str:
@@ -319,7 +326,7 @@ def week_rhythm_dict(
         data.append(
             {
                 "type": "scatter",
-                "name": "Planned time",
+                "name": _("Planned time"),
                 "x": [None],
                 "y": [None],
                 "mode": "lines",
@@ -376,7 +383,7 @@ def response_speed(speed: Mapping[str, int], labels: Mapping[str, str]) -> go.Fi
 
 def response_speed_dict(speed: Mapping[str, int], labels: Mapping[str, str]) -> dict:
     """Return the response speed bars as a plain figure dict, unvalidated (see figure_json)."""
-    names = [labels.get(c.id) or c.label for c in domain.HOW_SOON]
+    names = [str(labels.get(c.id) or c.label) for c in domain.HOW_SOON]
     counts = [int(speed.get(c.id, 0)) for c in domain.HOW_SOON]
     bar = {
         "type": "bar",
@@ -450,21 +457,25 @@ def describe_needs(
     not_sure = int(needs.get(domain.NOT_SURE.id, 0))
     total = secure + haven + not_sure
     if total == 0:
-        return "No moments logged.", rows
+        return _("No moments logged."), rows
 
     parts = [
-        f"{secure} on the secure-base half (going out to explore)",
-        f"{haven} on the safe-haven half (coming back)",
+        _("%(n)d on the secure-base half (going out to explore)", n=secure),
+        _("%(n)d on the safe-haven half (coming back)", n=haven),
     ]
     if not_sure:
-        parts.append(f"{not_sure} not sure")
-    sentence = f"{_plural(total, 'moment')}: {_join(parts)}."
+        parts.append(_("%(n)d not sure", n=not_sure))
+    sentence = ngettext("%(num)d moment: %(parts)s.", "%(num)d moments: %(parts)s.", total,
+                        parts=_join(parts))
     need_rows = rows[: len(domain.NEEDS)]
-    most = max(count for _, count in need_rows)
+    most = max(count for _name, count in need_rows)
     if most:
         leaders = [name for name, count in need_rows if count == most]
-        each = " each" if len(leaders) > 1 else ""
-        sentence += f" {_join(leaders)} came up most often ({most}{each})."
+        if len(leaders) > 1:
+            sentence += " " + _("%(needs)s came up most often (%(n)d each).",
+                                needs=_join(leaders), n=most)
+        else:
+            sentence += " " + _("%(needs)s came up most often (%(n)d).", needs=leaders[0], n=most)
     return sentence, rows
 
 
@@ -487,17 +498,19 @@ def describe_rhythm(
             entries = [f"{_kind_label(kind_labels, k)} {clock(m)}" for m, _, k in todays]
             rows.append((day_label(day), ", ".join(entries)))
         else:
-            rows.append((day_label(day), "Nothing logged"))
+            rows.append((day_label(day), _("Nothing logged")))
 
     if days_with_routines:
-        sentence = f"Routines logged on {days_with_routines} of {_plural(len(days), 'day')}."
+        sentence = ngettext("Routines logged on %(some)d of %(num)d day.",
+                            "Routines logged on %(some)d of %(num)d days.", len(days),
+                            some=days_with_routines)
     else:
-        sentence = "No routines logged."
+        sentence = _("No routines logged.")
     if planned:
         plans = [
             f"{_kind_label(kind_labels, k)} {clock(planned[k])}" for k in kinds if k in planned
         ]
-        sentence += f" Planned times (dotted lines): {', '.join(plans)}."
+        sentence += " " + _("Planned times (dotted lines): %(plans)s.", plans=", ".join(plans))
     return sentence, rows
 
 
@@ -505,9 +518,11 @@ def describe_speed(
     speed: Mapping[str, int], labels: Mapping[str, str]
 ) -> tuple[str, list[tuple[str, int]]]:
     """Say in words how soon responses came, with a row per answer."""
-    rows = [(labels.get(c.id) or c.label, int(speed.get(c.id, 0))) for c in domain.HOW_SOON]
-    total = sum(count for _, count in rows)
+    rows = [(str(labels.get(c.id) or c.label), int(speed.get(c.id, 0))) for c in domain.HOW_SOON]
+    total = sum(count for _name, count in rows)
     if total == 0:
-        return "No “how soon” answers logged.", rows
+        return _("No “how soon” answers logged."), rows
     answered = ", ".join(f"{name} {count}" for name, count in rows if count)
-    return f"{_plural(total, 'moment')} with a “how soon” answer: {answered}.", rows
+    return ngettext("%(num)d moment with a “how soon” answer: %(answers)s.",
+                    "%(num)d moments with a “how soon” answer: %(answers)s.", total,
+                    answers=answered), rows

@@ -440,8 +440,8 @@ class CheckInForm(FlaskForm):
 
 
 class WeekReflectionForm(FlaskForm):
-    answer = TextAreaField("Your reflection", validators=[DataRequired(), Length(max=NOTE_MAX)])
-    submit = SubmitField("Save my reflection")
+    answer = TextAreaField(_l("Your reflection"), validators=[DataRequired(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Save my reflection"))
 
 
 class GroupForm(FlaskForm):

@@ -1,4 +1,8 @@
-"""Rows in, weekly numbers and warm sentences out. Pure: no Flask, no database."""
+"""Rows in, weekly numbers and warm sentences out. Pure: no Flask, no database.
+
+The sentences speak the request's language; outside a request (tests, the command line) gettext
+gives the English as written here.
+"""
 
 import math
 import re
@@ -9,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from parenting import domain
 
@@ -169,10 +176,12 @@ def compare_weeks(
     kind_labels: dict[str, str],
 ) -> list[Change]:
     """List this week's figures beside last week's as neutral, unjudged changes."""
-    rows: list[tuple[str, str, int, int]] = [("moments", "Moments", this.moments, last.moments)]
-    for half, label in domain.HALF_LABELS.items():
+    half_labels = {domain.SECURE_BASE: _("Secure base moments"),
+                   domain.SAFE_HAVEN: _("Safe haven moments")}
+    rows: list[tuple[str, str, int, int]] = [("moments", _("Moments"), this.moments, last.moments)]
+    for half in domain.HALF_LABELS:
         rows.append(
-            (f"half:{half}", f"{label} moments", this.halves.get(half, 0), last.halves.get(half, 0))
+            (f"half:{half}", half_labels[half], this.halves.get(half, 0), last.halves.get(half, 0))
         )
     for need in _ordered_union(this.needs, last.needs):
         rows.append(
@@ -184,17 +193,19 @@ def compare_weeks(
             )
         )
     rows += [
-        ("ruptures", "Times it went sideways", this.ruptures, last.ruptures),
-        ("repaired", "Times you reconnected", this.repaired, last.repaired),
+        ("ruptures", _("Times it went sideways"), this.ruptures, last.ruptures),
+        ("repaired", _("Times you reconnected"), this.repaired, last.repaired),
         (
             "special_time_days",
-            "Days with special time",
+            _("Days with special time"),
             this.special_time_days,
             last.special_time_days,
         ),
     ]
     for kind in _ordered_union(this.routine_days, last.routine_days):
-        label = f"{_kind_label(kind, kind_labels)} {'nights' if kind == 'bedtime' else 'days'}"
+        routine = _kind_label(kind, kind_labels)
+        label = (_("%(routine)s nights", routine=routine) if kind == "bedtime"
+                 else _("%(routine)s days", routine=routine))
         rows.append(
             (
                 f"routine_days:{kind}",
@@ -204,7 +215,9 @@ def compare_weeks(
             )
         )
     return [
-        Change(key, label, now_n, then_n, f"{label}: {now_n} this week, {then_n} last week.")
+        Change(key, label, now_n, then_n,
+               _("%(label)s: %(this)d this week, %(last)d last week.",
+                 label=label, this=now_n, last=then_n))
         for key, label, now_n, then_n in rows
         # Rows that are nothing in both weeks are noise, not news.
         if now_n or then_n
@@ -215,26 +228,36 @@ def headline(s: WeekSummary, *, kind_labels: dict[str, str], child_name: str) ->
     """Return one warm sentence that leads with what happened this week."""
     if s.ruptures:
         if s.repaired:
-            return f"You reconnected after {s.repaired} of {_count(s.ruptures, 'rupture')}."
-        went = "moment went" if s.ruptures == 1 else "moments went"
-        return f"{s.ruptures} {went} sideways this week; there is still time to reconnect."
+            return _reconnected(s)
+        return ngettext(
+            "%(num)d moment went sideways this week; there is still time to reconnect.",
+            "%(num)d moments went sideways this week; there is still time to reconnect.",
+            s.ruptures,
+        )
     rhythm = [(n, kind) for kind, n in s.on_rhythm.items() if n >= HEADLINE_RHYTHM_DAYS]
     if rhythm:
         # Stable max: the first kind listed wins a tie.
         n, kind = max(rhythm, key=lambda pair: pair[0])
-        unit = "night" if kind == "bedtime" else "day"
-        of = _count(s.routine_days.get(kind, n), unit)
-        return f"{_kind_label(kind, kind_labels)} was on rhythm {n} of {of}."
+        routine, of = _kind_label(kind, kind_labels), s.routine_days.get(kind, n)
+        if kind == "bedtime":
+            return ngettext("%(routine)s was on rhythm %(n)d of %(num)d night.",
+                            "%(routine)s was on rhythm %(n)d of %(num)d nights.",
+                            of, routine=routine, n=n)
+        return ngettext("%(routine)s was on rhythm %(n)d of %(num)d day.",
+                        "%(routine)s was on rhythm %(n)d of %(num)d days.",
+                        of, routine=routine, n=n)
     if s.special_time_days:
-        return f"You had special time on {_count(s.special_time_days, 'day')}."
+        return _special_time(s)
     if s.moments:
-        return f"You noticed {_count(s.moments, 'moment')} with {child_name}."
-    routine_days = len({day for day, _, _ in s.marks})
+        return ngettext("You noticed %(num)d moment with %(name)s.",
+                        "You noticed %(num)d moments with %(name)s.", s.moments, name=child_name)
+    routine_days = len({mark[0] for mark in s.marks})
     if routine_days:
-        return f"You kept track of routines on {_count(routine_days, 'day')}."
+        return ngettext("You kept track of routines on %(num)d day.",
+                        "You kept track of routines on %(num)d days.", routine_days)
     if s.feelings:
-        return "You checked in with how you were feeling this week."
-    return "A quiet week in the log — nothing logged yet."
+        return _("You checked in with how you were feeling this week.")
+    return _("A quiet week in the log — nothing logged yet.")
 
 
 WENT_WELL_MAX = 3
@@ -245,19 +268,45 @@ def went_well(s: WeekSummary) -> list[str]:
     lines = []
     # Repair first: coming back together is what the app celebrates.
     if s.repaired:
-        lines.append(f"You reconnected after {s.repaired} of {_count(s.ruptures, 'rupture')}.")
+        lines.append(_reconnected(s))
     if s.supportive:
-        lines.append(
-            f"You offered comfort or support in {s.supportive} of "
-            f"{_count(s.safe_haven_with_response, 'safe-haven moment')} where you noted "
-            "a response."
-        )
+        lines.append(ngettext(
+            "You offered comfort or support in %(supportive)d of %(num)d safe-haven moment "
+            "where you noted a response.",
+            "You offered comfort or support in %(supportive)d of %(num)d safe-haven moments "
+            "where you noted a response.",
+            s.safe_haven_with_response, supportive=s.supportive,
+        ))
     if s.special_time_days:
-        lines.append(f"You had special time on {_count(s.special_time_days, 'day')}.")
+        lines.append(_special_time(s))
     right_away = s.speed.get("right_away", 0)
     if right_away:
-        lines.append(f"You responded right away {_count(right_away, 'time')}.")
+        lines.append(ngettext("You responded right away %(num)d time.",
+                              "You responded right away %(num)d times.", right_away))
     return lines[:WENT_WELL_MAX]
+
+
+def _reconnected(s: WeekSummary) -> str:
+    return ngettext("You reconnected after %(repaired)d of %(num)d rupture.",
+                    "You reconnected after %(repaired)d of %(num)d ruptures.",
+                    s.ruptures, repaired=s.repaired)
+
+
+def _special_time(s: WeekSummary) -> str:
+    return ngettext("You had special time on %(num)d day.",
+                    "You had special time on %(num)d days.", s.special_time_days)
+
+
+def _moments(n: int) -> str:
+    return ngettext("%(num)d moment", "%(num)d moments", n)
+
+
+def _times(n: int) -> str:
+    return ngettext("%(num)d time", "%(num)d times", n)
+
+
+def _days(n: int) -> str:
+    return ngettext("%(num)d day", "%(num)d days", n)
 
 
 def side_by_side(summaries: list[WeekSummary]) -> list[tuple[str, list[str]]]:
@@ -272,26 +321,26 @@ def side_by_side(summaries: list[WeekSummary]) -> list[tuple[str, list[str]]]:
         if any(numbers):
             rows.append((label, words))
 
-    def counts(label: str, numbers: list[int], noun: str) -> None:
-        add(label, numbers, [_count(n, noun) for n in numbers])
+    def counts(label: str, numbers: list[int], say) -> None:
+        add(label, numbers, [say(n) for n in numbers])
 
     def out_of(label: str, parts: list[int], wholes: list[int]) -> None:
-        add(label, wholes, [f"{p} of {w}" if w else "–" for p, w in zip(parts, wholes,
-                                                                         strict=True)])
+        add(label, wholes, [_("%(part)d of %(whole)d", part=p, whole=w) if w else "–"
+                            for p, w in zip(parts, wholes, strict=True)])
 
-    counts("Moments noticed", [s.moments for s in summaries], "moment")
-    counts("Coming back (safe haven)", [s.halves.get(domain.SAFE_HAVEN, 0) for s in summaries],
-           "moment")
-    counts("Going out (secure base)", [s.halves.get(domain.SECURE_BASE, 0) for s in summaries],
-           "moment")
-    out_of("Comfort or support offered", [s.supportive for s in summaries],
+    counts(_("Moments noticed"), [s.moments for s in summaries], _moments)
+    counts(_("Coming back (safe haven)"),
+           [s.halves.get(domain.SAFE_HAVEN, 0) for s in summaries], _moments)
+    counts(_("Going out (secure base)"),
+           [s.halves.get(domain.SECURE_BASE, 0) for s in summaries], _moments)
+    out_of(_("Comfort or support offered"), [s.supportive for s in summaries],
            [s.safe_haven_with_response for s in summaries])
-    counts("Responded right away", [s.speed.get("right_away", 0) for s in summaries], "time")
-    out_of("Reconnected after going sideways", [s.repaired for s in summaries],
+    counts(_("Responded right away"), [s.speed.get("right_away", 0) for s in summaries], _times)
+    out_of(_("Reconnected after going sideways"), [s.repaired for s in summaries],
            [s.ruptures for s in summaries])
-    counts("Special time", [s.special_time_days for s in summaries], "day")
-    counts("Days with a routine logged", [len({d for d, _, _ in s.marks}) for s in summaries],
-           "day")
+    counts(_("Special time"), [s.special_time_days for s in summaries], _days)
+    counts(_("Days with a routine logged"), [len({m[0] for m in s.marks}) for s in summaries],
+           _days)
     return rows
 
 
@@ -299,10 +348,6 @@ def patterns(s: WeekSummary, need_labels: dict[str, str]) -> list[str]:
     """Offer the week's feeling patterns as gentle questions."""
     offered = []
     for need in s.hard_feeling_needs:
-        if need == domain.NOT_SURE.id:
-            subject = "Moments when the need wasn't clear"
-        else:
-            subject = f"{_need_label(need, need_labels)} moments"
         hard = [
             (n, word)
             for word, n in s.need_feelings.get(need, {}).items()
@@ -310,10 +355,19 @@ def patterns(s: WeekSummary, need_labels: dict[str, str]) -> list[str]:
         ]
         top_n, top_word = min(hard, key=lambda pair: (-pair[0], pair[1]), default=(0, ""))
         # Name a word only when that word itself recurred; otherwise speak of hard feelings.
-        if top_n >= 2:
-            offered.append(f"{subject} often came with feeling {top_word} — does that fit?")
+        if need == domain.NOT_SURE.id:
+            if top_n >= 2:
+                offered.append(_("Moments when the need wasn't clear often came with feeling "
+                                 "%(feeling)s — does that fit?", feeling=top_word))
+            else:
+                offered.append(_("Moments when the need wasn't clear often stirred a hard "
+                                 "feeling in you — does that fit?"))
+        elif top_n >= 2:
+            offered.append(_("%(need)s moments often came with feeling %(feeling)s — does that "
+                             "fit?", need=_need_label(need, need_labels), feeling=top_word))
         else:
-            offered.append(f"{subject} often stirred a hard feeling in you — does that fit?")
+            offered.append(_("%(need)s moments often stirred a hard feeling in you — does that "
+                             "fit?", need=_need_label(need, need_labels)))
     return offered
 
 
@@ -440,10 +494,6 @@ def _ordered_union(first: Iterable[str], second: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*first, *second]))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 _DEFAULT_KIND_LABELS = {k.id: k.label for k in domain.DEFAULT_ROUTINE_KINDS}
 
 
@@ -457,7 +507,8 @@ def _kind_label(kind: str, kind_labels: dict[str, str]) -> str:
 
 def _label(key: str, labels: dict[str, str], defaults: dict[str, str]) -> str:
     # A household's own kind may reach us without a label; its key still reads as words.
-    return labels.get(key) or defaults.get(key) or key.replace("_", " ").capitalize()
+    # str(): the defaults may be lazy strings, read in this request's language.
+    return str(labels.get(key) or defaults.get(key) or key.replace("_", " ").capitalize())
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:

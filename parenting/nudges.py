@@ -1,10 +1,14 @@
 """Which reminder is due for a caregiver, and the words of reminders and the weekly email.
 
-Pure: no Flask, no database. At most one reminder a day, never in quiet hours.
+Pure: no Flask, no database. At most one reminder a day, never in quiet hours. The words are
+lazy strings: read them under the recipient's language (send_due does, with force_locale).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 QUIET_FROM = 21 * 60
 QUIET_UNTIL = 7 * 60
@@ -22,23 +26,23 @@ GROUP_TOMORROW = "group_tomorrow"
 @dataclass(frozen=True)
 class Nudge:
     kind: str
-    title: str
-    body: str
+    title: LazyString
+    body: LazyString
 
 
 # Warm, short, and about the two of them: never a count, a streak or a "should".
 NUDGES = {
     SPECIAL_TIME: Nudge(
-        SPECIAL_TIME, "Special time",
-        "Five minutes of play led by your child, whenever it suits you both today.",
+        SPECIAL_TIME, _l("Special time"),
+        _l("Five minutes of play led by your child, whenever it suits you both today."),
     ),
     WEEK_READY: Nudge(
-        WEEK_READY, "Your week is ready",
-        "Last week's summary is there when you are: what happened, and what went well.",
+        WEEK_READY, _l("Your week is ready"),
+        _l("Last week's summary is there when you are: what happened, and what went well."),
     ),
     GROUP_TOMORROW: Nudge(
-        GROUP_TOMORROW, "Group tomorrow",
-        "Your parenting group meets tomorrow. Come as you are — there is nothing to prepare.",
+        GROUP_TOMORROW, _l("Group tomorrow"),
+        _l("Your parenting group meets tomorrow. Come as you are — there is nothing to prepare."),
     ),
 }
 

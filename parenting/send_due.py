@@ -13,10 +13,12 @@ from datetime import date, datetime, timedelta
 import click
 from flask import current_app, url_for
 from flask.cli import with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
-from . import domain, mail, metrics, nudges, push
+from . import domain, i18n, mail, metrics, nudges, push
 from .access import children_query
 from .extensions import db
 from .models import (
@@ -111,9 +113,19 @@ def nudge_path(nudge: nudges.Nudge, user: User, household: Household, today: dat
     return url_for("log.home")
 
 
+def language(user: User) -> str:
+    """Return the language a caregiver reads reminders in: their own choice, else English.
+
+    Reminders are sent by the command line, where no browser says what it prefers.
+    """
+    return i18n.valid(user.locale) or i18n.DEFAULT
+
+
 def send_push(user: User, nudge: nudges.Nudge, path: str, report: Report) -> None:
     """Send a reminder to each of the caregiver's devices; forget the ones that are gone."""
-    message = {"title": nudge.title, "body": nudge.body, "url": path, "tag": f"tend-{nudge.kind}"}
+    with force_locale(language(user)):
+        message = {"title": str(nudge.title), "body": str(nudge.body), "url": path,
+                   "tag": f"tend-{nudge.kind}"}
     devices = db.session.scalars(
         select(PushSubscription).where(PushSubscription.user_id == user.id)
     ).all()
@@ -137,13 +149,14 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
     children = []
     for child in db.session.scalars(children_query(household.id)):
         figures = load_week(child, first_day, [], None, with_checkins=False)
-        children.append({
-            # The headline names the child only as "your child": an email passes through
-            # other people's servers.
-            "headline": metrics.headline(figures.this, kind_labels=figures.kind_labels,
-                                         child_name="your child"),
-            "went_well": metrics.went_well(figures.this),
-        })
+        with force_locale(language(user)):
+            children.append({
+                # The headline names the child only as "your child": an email passes through
+                # other people's servers.
+                "headline": metrics.headline(figures.this, kind_labels=figures.kind_labels,
+                                             child_name=_("your child")),
+                "went_well": metrics.went_well(figures.this),
+            })
     child = chosen_child(user, household)
     summary_url = mail.external_url(
         "summary.week", child_id=child.id, week=metrics.iso_week_label(first_day)
@@ -151,7 +164,7 @@ def send_weekly_email(user: User, household: Household, today: date) -> None:
     token = unsubscribe_token(user)
     unsubscribe_url = mail.external_url("reminders.unsubscribe", token=token)
     mail.send(
-        user.email, "weekly",
+        user.email, "weekly", locale=language(user),
         extra_headers={
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
@@ -149,7 +150,7 @@ def week(child_id: int, week: str):
         reflection.answer = form.answer.data.strip()
         reflection.updated_by_id = current_user.id
         db.session.commit()
-        flash("Your reflection is saved.", "success")
+        flash(_("Your reflection is saved."), "success")
         return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
     figures = load_week(child, first_day, caregivers, caregiver_id)
     children = list(db.session.scalars(children_query(child.household_id)))
@@ -231,7 +232,7 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
         "is_this_week": f.first_day == this_week_first,
         "last_day": f.first_day + timedelta(days=6),
         "need_labels": need_labels,
-        "skill_labels": {c.id: c.label for c in domain.SPECIAL_TIME_SKILLS},
+        "skill_labels": {c.id: str(c.label) for c in domain.SPECIAL_TIME_SKILLS},
         "secure_needs": domain.NEEDS[:4],
         "safe_needs": domain.NEEDS[4:],
     }
@@ -272,6 +273,10 @@ def figures_json(s: metrics.WeekSummary, planned: dict[str, int],
     }
 
 
+# The API's names for the days a week may start on: ids, English in every language.
+WEEK_START_IDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 @bp.route("/api/v1/children/<int:child_id>/summary")
 @login_required
 def summary_json(child_id: int):
@@ -288,7 +293,7 @@ def summary_json(child_id: int):
         "child": {"id": child.id, "nickname": child.nickname},
         "week": f.label,
         "timezone": f.timezone,
-        "week_start": domain.WEEKDAYS[current_household().week_start].lower(),
+        "week_start": WEEK_START_IDS[current_household().week_start],
         "caregiver_id": caregiver_id,
         **figures_json(f.this, f.planned, f.kind_labels),
         "previous_week": figures_json(f.last, f.planned, f.kind_labels),

@@ -63,12 +63,14 @@ DATE_PATTERNS = {
     "day_month": "d MMM",  # 5 Dec
     "date": "d MMM y",  # 5 Dec 2026
     "long_date": "d MMMM y",  # 5 December 2026
+    "day_long_month": "d MMMM",  # 5 December
     "weekday_time": "EEE HH:mm",  # Sat 19:30
     "time": "HH:mm",  # 19:30
 }
 # Where a language writes a format differently from its CLDR translation of the English pattern.
 LOCAL_PATTERNS = {
-    "es": {"weekday": "EEEE d 'de' MMMM", "long_date": "d 'de' MMMM 'de' y"},
+    "es": {"weekday": "EEEE d 'de' MMMM", "long_date": "d 'de' MMMM 'de' y",
+           "day_long_month": "d 'de' MMMM"},
 }
 
 

@@ -359,6 +359,7 @@ PAGES = {
     "day": ("parent", "/children/{child}/days/2026-11-19"),
     "today": ("parent", "/children/{child}/days/2026-11-20"),
     "week_summary": ("parent", "/children/{child}/weeks/" + WEEK),
+    "week_each_of_us": ("parent", "/children/{child}/weeks/" + WEEK + "?caregiver=each"),
     "check_in": ("parent", "/check-in"),
     "special_time": ("parent", "/special-time"),
     "special_time_timer": ("parent", "/special-time/{special}"),
@@ -409,9 +410,10 @@ PAGES_NOT_YET_TRANSLATED = {
     "check_in",
     "special_time",
     "special_time_timer",
-    # summary/ (the week, its help, the shared week)
+    # summary/ (the week, its help, the shared week): wrapped; they wait for the need and
+    # "how soon" labels and the week's prompt (log area)
     "week_summary",
-    "summary_help",
+    "week_each_of_us",
     "shared_week",
     # household/
     "household",
@@ -456,6 +458,10 @@ def spanish_world(tmp_path_factory, empty_database):
         for row in users.values():
             row.locale = "es"
         ana = users["ana"]
+        # A second caregiver in Ana's household, so "each of us" has two columns.
+        bea = User(email="bea@example.org", display_name="Bea", password_hash="-",
+                   timezone="Europe/Madrid", locale="es", household_id=ana.household_id)
+        db.session.add(bea)
         child = Child(household_id=ana.household_id, nickname="Zinnia", birth_month=3,
                       birth_year=2022, colour="#4f7cac")
         db.session.add(child)
@@ -479,7 +485,9 @@ def spanish_world(tmp_path_factory, empty_database):
                          token_hash=token_hash(TOKEN), label="", first_day=date(2026, 11, 16),
                          last_first_day=date(2026, 11, 16), include_notes=True,
                          include_reflection=False, expires_at=NOW + timedelta(days=14))
-        db.session.add_all([moment, routine, special, group, link])
+        bea_moment = Moment(child_id=child.id, caregiver_id=bea.id,
+                            occurred_at=day + timedelta(hours=2), need="watch_over_me")
+        db.session.add_all([moment, bea_moment, routine, special, group, link])
         db.session.commit()
         ids = {"child": child.id, "moment": moment.id, "routine": routine.id,
                "special": special.id, "kind": kind("bedtime").id, "group": group.id}

@@ -157,6 +157,19 @@ def test_the_special_time_nudge_comes_once_at_the_chosen_time(app, client, paren
     assert len(push_service.received) == 2
 
 
+
+def test_the_push_speaks_the_language_its_reader_chose(app, client, parent, push_service):
+    client.post("/account/language", data={"language": "es"})
+    choose(client, special_time_at="17:30")
+
+    output = send_due(app, at(TUESDAY, 17, 35))
+
+    (message,) = messages(push_service)
+    assert message["title"] == "Tiempo especial"
+    assert message["body"].startswith("Cinco minutos de juego")
+    # The command's own report stays English: it is read by whoever runs the server.
+    assert "Sent 1 push notification" in output
+
 def test_the_push_is_encrypted_for_the_device_and_signed_with_the_servers_key(
         app, client, parent, push_service):
     choose(client, special_time_at="17:30")

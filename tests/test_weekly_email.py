@@ -136,3 +136,20 @@ def test_without_a_public_address_weekly_emails_wait(app, client, make_user, mak
     output = send_due(app, at(MONDAY, 8, 5))
     assert "weekly emails wait for BASE_URL" in output
     assert weekly(app) == []
+
+
+def test_the_weekly_email_speaks_the_language_its_reader_chose(
+        app, client, make_user, make_child, make_moment, make_routine):
+    setup_week(client, make_user, make_child, make_moment, make_routine)
+    assert client.post("/account/language", data={"language": "es"}).status_code == 302
+
+    send_due(app, at(MONDAY, 8, 5))
+
+    (message,) = [m for m in sent_mail(app) if m["Subject"] == "Tu semana con Tend"]
+    text = mail_text(message)
+    assert text.startswith("Hola, Ana:")
+    assert "tu semana, que empezó el 9 de noviembre." in text
+    assert "Volviste a conectar después de 1 de 1 momento que se complicó." in text
+    assert "Tuviste tiempo especial en 1 día." in text
+    assert "Dejar de recibir estos correos: http://tend.test/" in text
+    assert weekly(app) == []

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_fresh, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -166,6 +167,24 @@ def open_link(token: str):
         samesite="Lax",
     )
     return response
+
+
+# A device is stored in English (it is data, also in exports); these are shown in the page's
+# language. Names of products (iPhone, Mac, Chromebook…) read the same everywhere.
+DEVICE_NAMES = {
+    "Android phone": _l("Android phone"),
+    "Android tablet": _l("Android tablet"),
+    "Windows computer": _l("Windows computer"),
+    "Linux computer": _l("Linux computer"),
+    "Unknown device": _l("Unknown device"),
+}
+
+
+@bp.app_template_filter("device")
+def device_filter(stored: str | None) -> str:
+    """Name a stored device ("Android phone, Chrome") in the page's language."""
+    device, comma, browser = (stored or "").partition(", ")
+    return f"{DEVICE_NAMES.get(device, device)}{comma}{browser}"
 
 
 def coarse_device(user_agent: str) -> str:

@@ -114,7 +114,7 @@ def world(tmp_path_factory, empty_database):
             WeekShare(membership_id=membership.id, child_id=child.id,
                       first_day=date(2026, 11, 9), include_notes=True, question="¿Y las noches?"),
             MomentComment(membership_id=membership.id, moment_id=starred.id, text="Qué bonito."),
-            ShareView(link_id=link.id, device="iPhone, Safari"),
+            ShareView(link_id=link.id, device="Android phone, Chrome"),
         ])
         db.session.commit()
         ids = {"group": group.id, "other": other.id, "membership": membership.id,
@@ -192,10 +192,12 @@ def test_a_too_long_comment_is_refused_in_spanish_and_nothing_changes(world):
             MomentComment.moment_id == ids["moment"])) == before
 
 
-def test_the_share_link_weeks_are_named_in_spanish(world):
+def test_share_link_weeks_and_the_devices_that_opened_it_are_named_in_spanish(world):
     app, clients, ids = world
 
     page = text_of(clients["parent"].get(f"/children/{ids['child']}/share-links/new"))
 
     assert "16 nov – 22 nov 2026" in page
-    assert "Abierto 1 vez" in text_of(clients["parent"].get("/share-links"))
+    views = text_of(clients["parent"].get("/share-links"))
+    assert "Abierto 1 vez" in views
+    assert "Teléfono Android, Chrome" in views

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -129,11 +131,11 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 # Gentle openings a facilitator can pick for a comment on one shared moment.
 COMMENT_STARTERS: tuple[Choice, ...] = (
-    Choice("named", "You named the feeling — that helps."),
-    Choice("stayed", "You stayed with them in a big feeling."),
-    Choice("reconnected", "Coming back together like that matters."),
-    Choice("noticed", "What a lovely thing to notice."),
-    Choice("thanks", "Thank you for sharing this moment."),
+    Choice("named", _l("You named the feeling — that helps.")),
+    Choice("stayed", _l("You stayed with them in a big feeling.")),
+    Choice("reconnected", _l("Coming back together like that matters.")),
+    Choice("noticed", _l("What a lovely thing to notice.")),
+    Choice("thanks", _l("Thank you for sharing this moment.")),
 )
 COMMENT_STARTER_TEXT = {c.id: c.label for c in COMMENT_STARTERS}
 COMMENT_MAX = 200

@@ -445,31 +445,33 @@ class WeekReflectionForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Group name", validators=[DataRequired(), Length(max=80)])
-    start_date = DateField("First session", validators=[InputRequired("Enter the start date.")])
+    name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=80)])
+    start_date = DateField(_l("First session"),
+                           validators=[InputRequired(_l("Enter the start date."))])
     weeks = IntegerField(
-        "Number of weeks (optional)",
-        validators=[Optional(), NumberRange(min=1, max=104, message="Between 1 and 104 weeks.")],
+        _l("Number of weeks (optional)"),
+        validators=[Optional(),
+                    NumberRange(min=1, max=104, message=_l("Between 1 and 104 weeks."))],
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def validate_start_date(self, field):
         if field.data and not date(2000, 1, 1) <= field.data <= date(2100, 1, 1):
-            raise ValidationError("Check the year of that date.")
+            raise ValidationError(_("Check the year of that date."))
 
 
 class ThemeForm(FlaskForm):
-    week = IntegerField("Week", validators=[InputRequired("Enter the week number.")])
+    week = IntegerField(_l("Week"), validators=[InputRequired(_l("Enter the week number."))])
     theme = StringField(
-        "Theme (leave blank to clear the week)",
-        validators=[Optional(), Length(max=80, message="Keep the theme to 80 characters.")],
+        _l("Theme (leave blank to clear the week)"),
+        validators=[Optional(), Length(max=80, message=_l("Keep the theme to 80 characters."))],
     )
     focus = SelectField(
-        "Prompts lean towards",
-        choices=[("", "No particular focus"), *choices(domain.THEME_FOCUSES)],
+        _l("Prompts lean towards"),
+        choices=[("", _l("No particular focus")), *choices(domain.THEME_FOCUSES)],
         default="",
     )
-    submit = SubmitField("Save this week")
+    submit = SubmitField(_l("Save this week"))
 
     def __init__(self, *args, weeks: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -477,30 +479,31 @@ class ThemeForm(FlaskForm):
 
     def validate_week(self, field):
         if self.weeks is None:
-            raise ValidationError("Set the number of weeks first, under Change dates.")
+            raise ValidationError(_("Set the number of weeks first, under Change dates."))
         if field.data is not None and not 1 <= field.data <= self.weeks:
             raise ValidationError(
-                f"Week {field.data} is outside the programme (weeks 1–{self.weeks})."
+                _("Week %(week)s is outside the programme (weeks 1–%(weeks)s).",
+                  week=field.data, weeks=self.weeks)
             )
 
 
 class JoinGroupForm(FlaskForm):
-    code = StringField("Invite code from your facilitator", validators=[DataRequired(),
+    code = StringField(_l("Invite code from your facilitator"), validators=[DataRequired(),
                                                                        Length(max=32)])
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
 
 
 class ShareWeekForm(FlaskForm):
-    include_notes = BooleanField("Include my notes on moments")
-    include_reflection = BooleanField("Include my reflection of the week")
-    submit = SubmitField("Share this week")
+    include_notes = BooleanField(_l("Include my notes on moments"))
+    include_reflection = BooleanField(_l("Include my reflection of the week"))
+    submit = SubmitField(_l("Share this week"))
 
 
 class EveryWeekForm(FlaskForm):
-    share_every_week = BooleanField("Share every week automatically")
-    include_notes = BooleanField("Include my notes on moments")
-    include_reflection = BooleanField("Include my reflection of the week")
-    submit = SubmitField("Save")
+    share_every_week = BooleanField(_l("Share every week automatically"))
+    include_notes = BooleanField(_l("Include my notes on moments"))
+    include_reflection = BooleanField(_l("Include my reflection of the week"))
+    submit = SubmitField(_l("Save"))
 
 
 QUESTION_MAX = 300
@@ -508,44 +511,45 @@ QUESTION_MAX = 300
 
 class ShareQuestionForm(FlaskForm):
     question = TextAreaField(
-        "Something I'd like to bring to the group",
+        _l("Something I'd like to bring to the group"),
         validators=[Optional(), Length(max=QUESTION_MAX,
-                                       message=f"Keep it to {QUESTION_MAX} characters.")],
+                                       message=_l("Keep it to %(num)s characters.",
+                                                  num=QUESTION_MAX))],
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 class MomentCommentForm(FlaskForm):
-    starter = ChoiceField("Start with", choices=choices(domain.COMMENT_STARTERS))
+    starter = ChoiceField(_l("Start with"), choices=choices(domain.COMMENT_STARTERS))
     # No Optional(): it would stop validate_text, which also covers a starter alone.
-    text = TextAreaField("In your own words")
-    submit = SubmitField("Send")
+    text = TextAreaField(_l("In your own words"))
+    submit = SubmitField(_l("Send"))
 
     def comment(self) -> str:
         """Return the starter and the words together, as the parent will read them."""
-        starter = domain.COMMENT_STARTER_TEXT.get(self.starter.data or "", "")
+        starter = str(domain.COMMENT_STARTER_TEXT.get(self.starter.data or "", ""))
         return " ".join(part for part in (starter, (self.text.data or "").strip()) if part)
 
     def validate_text(self, field):
         comment = self.comment()
         if not comment:
-            raise ValidationError("Pick a starter or write a few words.")
+            raise ValidationError(_("Pick a starter or write a few words."))
         if len(comment) > domain.COMMENT_MAX:
             raise ValidationError(
-                f"Keep it to {domain.COMMENT_MAX} characters, starter included "
-                f"(this is {len(comment)})."
+                _("Keep it to %(max)s characters, starter included (this is %(length)s).",
+                  max=domain.COMMENT_MAX, length=len(comment))
             )
 
 
 class FacilitatorNoteForm(FlaskForm):
-    text = TextAreaField("A short note back", validators=[DataRequired(), Length(max=500)])
-    submit = SubmitField("Send note")
+    text = TextAreaField(_l("A short note back"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Send note"))
 
 
 class NeedLabelsForm(FlaskForm):
     """Fields are added per need by the view (label_<need id>)."""
 
-    submit = SubmitField("Save labels")
+    submit = SubmitField(_l("Save labels"))
 
 
 def need_label_field(default: str) -> StringField:
@@ -554,26 +558,26 @@ def need_label_field(default: str) -> StringField:
 
 
 class ShareLinkForm(FlaskForm):
-    first_week = SelectField("From the week of", validate_choice=True)
-    last_week = SelectField("To the week of", validate_choice=True)
+    first_week = SelectField(_l("From the week of"), validate_choice=True)
+    last_week = SelectField(_l("To the week of"), validate_choice=True)
     days = IntegerField(
-        "Expires after (days)",
+        _l("Expires after (days)"),
         default=14,
         validators=[
-            InputRequired("Enter how many days the link should work."),
-            NumberRange(min=1, max=90, message="Between 1 and 90 days."),
+            InputRequired(_l("Enter how many days the link should work.")),
+            NumberRange(min=1, max=90, message=_l("Between 1 and 90 days.")),
         ],
     )
-    label = StringField("Who is it for? (only you see this)", validators=[Optional(),
+    label = StringField(_l("Who is it for? (only you see this)"), validators=[Optional(),
                                                                         Length(max=80)])
-    include_notes = BooleanField("Include my notes on moments")
-    include_reflection = BooleanField("Include my reflection of the week")
-    password = PasswordField("Your password", validators=[Optional(), Length(max=MAX_PASSWORD)])
-    submit = SubmitField("Create link")
+    include_notes = BooleanField(_l("Include my notes on moments"))
+    include_reflection = BooleanField(_l("Include my reflection of the week"))
+    password = PasswordField(_l("Your password"), validators=[Optional(), Length(max=MAX_PASSWORD)])
+    submit = SubmitField(_l("Create link"))
 
     def validate_last_week(self, field):
         if self.first_week.data and field.data and field.data < self.first_week.data:
-            raise ValidationError("The last week can't be before the first.")
+            raise ValidationError(_("The last week can't be before the first."))
 
 
 class DeleteAccountForm(FlaskForm):

@@ -4,6 +4,7 @@ import secrets
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -125,7 +126,7 @@ def start_household():
     if ButtonForm().validate_on_submit() and current_user.household is None:
         auth.create_household(current_user)
         db.session.commit()
-        flash("Your own household is ready. Add your child to start.", "success")
+        flash(_("Your own household is ready. Add your child to start."), "success")
         return redirect(url_for("household.new_child"))
     return redirect(url_for("groups.index"))
 
@@ -147,7 +148,7 @@ def new_group():
         )
         db.session.add(group)
         db.session.commit()
-        flash("Your group is ready. Share the invite code with the parents.", "success")
+        flash(_("Your group is ready. Share the invite code with the parents."), "success")
         return redirect(url_for("groups.show_group", group_id=group.id))
     return render_template("groups/group_form.html", form=form)
 
@@ -198,7 +199,7 @@ def edit_group(group_id: int):
         group.start_date = form.start_date.data
         group.weeks = form.weeks.data
         db.session.commit()
-        flash("Saved. The programme's weeks follow the new dates.", "success")
+        flash(_("Saved. The programme's weeks follow the new dates."), "success")
         return redirect(url_for("groups.programme", group_id=group.id))
     return render_template("groups/group_form.html", form=form, group=group)
 
@@ -221,12 +222,13 @@ def programme(group_id: int):
         if not text:
             if existing is not None:
                 db.session.delete(existing)
-            message = f"Week {form.week.data} has no theme now."
+            message = _("Week %(week)s has no theme now.", week=form.week.data)
         else:
             existing = existing or GroupTheme(group_id=group.id, week=form.week.data)
             existing.theme, existing.focus = text, form.focus.data or None
             db.session.add(existing)
-            message = f"Week {form.week.data}'s theme is saved. Members see it on their home page."
+            message = _("Week %(week)s's theme is saved. Members see it on their home page.",
+                        week=form.week.data)
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("groups.programme", group_id=group.id))
@@ -260,7 +262,7 @@ def edit_labels(group_id: int):
             if field.data and field.data.strip()
         }
         db.session.commit()
-        flash("Labels saved for this group. Parents' own screens keep theirs.", "success")
+        flash(_("Labels saved for this group. Parents' own screens keep theirs."), "success")
         return redirect(url_for("groups.show_group", group_id=group.id))
     return render_template("groups/labels.html", form=form, fields=fields, group=group)
 
@@ -306,7 +308,7 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
             text=form.text.data.strip(),
         ))
         db.session.commit()
-        flash("Your note is sent. The parent will see it on their summary.", "success")
+        flash(_("Your note is sent. The parent will see it on their summary."), "success")
         return redirect(request.path)
     include_notes, include_reflection = settings
     context = shared_week_context(
@@ -332,7 +334,8 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
         noted=[m for m in moments if m.note],
         comments=visible_comments([m.id for m in moments], membership),
         can_comment=include_notes, child=child,
-        intro=f"Shared with {group.name} by {membership.user.display_name}.", **context,
+        intro=_("Shared with %(group)s by %(name)s.", group=group.name,
+                name=membership.user.display_name), **context,
     )
 
 
@@ -425,7 +428,7 @@ def comment_moment(group_id: int, membership_id: int, child_id: int, moment_id: 
             db.session.add(comment)
         comment.text = form.comment()
         db.session.commit()
-        flash("Your comment is sent. The parent sees it on that moment.", "success")
+        flash(_("Your comment is sent. The parent sees it on that moment."), "success")
         return redirect(url_for(
             "groups.shared_week", group_id=group.id, membership_id=membership.id,
             child_id=child.id, week=metrics.iso_week_label(first_day),
@@ -453,7 +456,7 @@ def hide_comment(comment_id: int):
     if ButtonForm().validate_on_submit() and comment.hidden_at is None:
         comment.hidden_at = utcnow()
         db.session.commit()
-        flash("Hidden. It won't show on your moments again.", "info")
+        flash(_("Hidden. It won't show on your moments again."), "info")
     target = request.form.get("next", "")
     # Only a path of this site: never another host ("//host", "/\\host").
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -518,7 +521,7 @@ def join_with_code(code: str):
 def join():
     form = JoinGroupForm()
     if not form.validate_on_submit():
-        flash("Enter the invite code your facilitator gave you.", "error")
+        flash(_("Enter the invite code your facilitator gave you."), "error")
         return redirect(url_for("groups.index"))
     return redirect(url_for("groups.consent", code=normalise_code(form.code.data)))
 
@@ -528,10 +531,11 @@ def consent(code: str):
     """Show exactly what the facilitator will and won't see, then join on consent."""
     group = db.session.scalar(select(Group).where(Group.invite_code == normalise_code(code)))
     if group is None:
-        flash("We couldn't find a group with that code. Check it with your facilitator.", "error")
+        flash(_("We couldn't find a group with that code. Check it with your facilitator."),
+              "error")
         return redirect(url_for("groups.index"))
     if current_user.household is None:
-        flash("Groups are for parents and carers: start your own household first.", "info")
+        flash(_("Groups are for parents and carers: start your own household first."), "info")
         return redirect(url_for("groups.index"))
     existing = db.session.scalar(
         select(Membership).where(
@@ -546,7 +550,8 @@ def consent(code: str):
                                 household_id=current_household().id)
         db.session.add(membership)
         db.session.commit()
-        flash(f"You've joined {group.name}. Nothing is shared until you choose to.", "success")
+        flash(_("You've joined %(group)s. Nothing is shared until you choose to.",
+                group=group.name), "success")
         return redirect(url_for("groups.membership", membership_id=membership.id))
     return render_template("groups/consent.html", group=group, form=form)
 
@@ -565,7 +570,7 @@ def membership(membership_id: int):
         db.session.flush()
         prune_comments(membership)
         db.session.commit()
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("groups.membership", membership_id=membership.id))
     shares = db.session.scalars(
         select(WeekShare).options(selectinload(WeekShare.child))
@@ -583,7 +588,8 @@ def leave(membership_id: int):
         name = membership.group.name
         db.session.delete(membership)
         db.session.commit()
-        flash(f"You've left {name}. Nothing of yours is visible there any more.", "info")
+        flash(_("You've left %(group)s. Nothing of yours is visible there any more.", group=name),
+              "info")
     return redirect(url_for("groups.index"))
 
 
@@ -610,7 +616,7 @@ def share_week(membership_id: int, child_id: int, week: str):
         db.session.flush()
         prune_comments(membership)
         db.session.commit()
-        flash(f"This week is shared with {membership.group.name}.", "success")
+        flash(_("This week is shared with %(group)s.", group=membership.group.name), "success")
     return redirect(url_for("summary.week", child_id=child.id, week=week) + "#sharing")
 
 
@@ -629,7 +635,7 @@ def share_question_page(membership_id: int, child_id: int, week: str):
     settings = share_settings(membership, child.id, first_day)
     back = url_for("summary.week", child_id=child.id, week=week) + "#sharing"
     if settings is None or first_day > local_today():
-        flash("Share this week first; then you can add something to bring to the group.",
+        flash(_("Share this week first; then you can add something to bring to the group."),
               "info")
         return redirect(back)
     share = week_share(membership, child.id, first_day)
@@ -645,7 +651,7 @@ def share_question_page(membership_id: int, child_id: int, week: str):
             db.session.add(share)
         share.question = (form.question.data or "").strip()
         db.session.commit()
-        flash("Saved for the group." if share.question else "Question taken off.", "success")
+        flash(_("Saved for the group.") if share.question else _("Question taken off."), "success")
         return redirect(back)
     return render_template("groups/question.html", form=form, membership=membership,
                            child=child, first_day=first_day, back=back)
@@ -672,9 +678,10 @@ def unshare_week(membership_id: int, child_id: int, week: str):
             db.session.flush()
             prune_comments(membership)
         if membership.share_every_week:
-            flash("You share every week with this group: switch that off to stop sharing "
-                  "this one.", "info")
+            flash(_("You share every week with this group: switch that off to stop sharing "
+                    "this one."), "info")
         else:
-            flash(f"This week is no longer shared with {membership.group.name}.", "info")
+            flash(_("This week is no longer shared with %(group)s.", group=membership.group.name),
+                  "info")
         db.session.commit()
     return redirect(url_for("summary.week", child_id=child.id, week=week) + "#sharing")

@@ -13,6 +13,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_fresh, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,7 +25,7 @@ from .extensions import db
 from .forms import ButtonForm, ShareLinkForm
 from .models import ShareLink, ShareView, utcnow
 from .summary import shared_week_context
-from .timefmt import local_today, zone
+from .timefmt import local_date_filter, local_today, zone
 
 bp = Blueprint("links", __name__)
 
@@ -37,7 +39,8 @@ def week_choices(week_start: int) -> list[tuple[str, str]]:
     """Return the last weeks as (first day ISO, label) choices, newest first."""
     this_week = metrics.week_start_for(local_today(), week_start)
     weeks = [this_week - timedelta(days=7 * i) for i in range(WEEKS_OFFERED)]
-    return [(d.isoformat(), f"{d:%-d %b} – {d + timedelta(days=6):%-d %b %Y}") for d in weeks]
+    return [(d.isoformat(), f"{local_date_filter(d, 'day_month')} – "
+                            f"{local_date_filter(d + timedelta(days=6), 'date')}") for d in weeks]
 
 
 def get_link_or_404(link_id: int) -> ShareLink:
@@ -72,7 +75,7 @@ def new_link(child_id: int):
                                    max_days=MAX_DAYS)
             return page, 429, {"Retry-After": str(wait)}
         if not ok:
-            form.password.errors.append("Enter your password to create a link.")
+            form.password.errors.append(_("Enter your password to create a link."))
         else:
             token = security.new_token()
             link = ShareLink(
@@ -117,7 +120,7 @@ def revoke_link(link_id: int):
     if ButtonForm().validate_on_submit() and link.revoked_at is None:
         link.revoked_at = utcnow()
         db.session.commit()
-        flash("The link is switched off. Anyone who opens it now sees nothing.", "info")
+        flash(_("The link is switched off. Anyone who opens it now sees nothing."), "info")
     return redirect(url_for("links.list_links"))
 
 
@@ -164,6 +167,24 @@ def open_link(token: str):
         samesite="Lax",
     )
     return response
+
+
+# A device is stored in English (it is data, also in exports); these are shown in the page's
+# language. Names of products (iPhone, Mac, Chromebook…) read the same everywhere.
+DEVICE_NAMES = {
+    "Android phone": _l("Android phone"),
+    "Android tablet": _l("Android tablet"),
+    "Windows computer": _l("Windows computer"),
+    "Linux computer": _l("Linux computer"),
+    "Unknown device": _l("Unknown device"),
+}
+
+
+@bp.app_template_filter("device")
+def device_filter(stored: str | None) -> str:
+    """Name a stored device ("Android phone, Chrome") in the page's language."""
+    device, comma, browser = (stored or "").partition(", ")
+    return f"{DEVICE_NAMES.get(device, device)}{comma}{browser}"
 
 
 def coarse_device(user_agent: str) -> str:

@@ -423,16 +423,8 @@ PAGES_NOT_YET_TRANSLATED = {
     "planned_times",
     "routine_kinds",
     "routine_kind_edit",
-    # links/
-    "share_links",
-    "share_link_new",
-    # groups/
-    "parent_groups",
-    "facilitator_groups",
-    "group_new",
-    "group",
+    # groups/ (the labels page lists the needs: waits for log's domain.NEEDS labels)
     "group_labels",
-    "group_week",
 }
 
 

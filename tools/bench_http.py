@@ -41,7 +41,7 @@ from pathlib import Path
 
 import bench
 from hostinfo import cpu_summary, free_port, stop, wait_until_up
-from load import cpu_seconds
+from load import cpu_seconds, scan_log
 
 ROOT = bench.ROOT
 BIN = Path(sys.executable).parent
@@ -332,6 +332,7 @@ def measure_throughput(size: Served, args) -> dict:
                 ("bare", bare, bare_port, "/moments", {}),
                 ("app", size.server, size.port, "/api/v1/moments", size.client.cookies),
             ):
+                workers_before = worker_pids(target.pid)
                 started, cpu_before = time.monotonic(), cpu_seconds(target.pid)
                 ok, failed = throughput(target_port, path, size.meta["child_id"], cookies,
                                         args.clients, args.seconds / 2)
@@ -339,7 +340,10 @@ def measure_throughput(size: Served, args) -> dict:
                 totals[kind][0] += ok
                 totals[kind][1] += failed
                 totals[kind][2] += time.monotonic() - started
-                if cpu_before is not None and cpu_after is not None:
+                # A worker that reached max_requests took its CPU time with it: no figure then.
+                if None in (cpu_before, cpu_after) or worker_pids(target.pid) != workers_before:
+                    totals[kind][3] = float("nan")
+                else:
                     totals[kind][3] += cpu_after - cpu_before
     finally:
         stop(bare)
@@ -347,14 +351,28 @@ def measure_throughput(size: Served, args) -> dict:
         kind: {"created": ok, "failed": failed, "seconds": seconds,
                "per_second": ok / seconds,
                # gunicorn's CPU time per saved moment: what bounds the rate on 2 cores.
-               "cpu_ms": cpu * 1000 / ok if ok and cpu else None}
+               "cpu_ms": cpu * 1000 / ok if ok and cpu and cpu == cpu else None}
         for kind, (ok, failed, seconds, cpu) in totals.items()
     }
+
+
+def worker_pids(pid: int) -> set[int]:
+    """Return the process ids of a gunicorn's workers (empty without psutil)."""
+    try:
+        import psutil
+    except ImportError:
+        return set()
+    try:
+        return {child.pid for child in psutil.Process(pid).children()}
+    except psutil.Error:
+        return set()
 
 
 def run_all(databases: dict[str, tuple[Path, dict]], args) -> dict[str, SizeResult]:
     """Serve every database at once, time them in shared rounds, then the 1y throughput."""
     served: list[Served] = []
+    for old in args.data_dir.glob("run-*.log"):
+        old.unlink()
     try:
         for name, (db_path, meta) in databases.items():
             served.append(serve_size(name, db_path, meta, args, full=name == "1y"))
@@ -479,6 +497,20 @@ def multiply_households(source: Path, target: Path, copies: int) -> dict[str, in
     return {table: n for table, n in counts.items() if n}
 
 
+def check_logs(data_dir: Path, results: dict) -> bool:
+    """Print what the gunicorn logs hold: answers, 5xx, tracebacks, "database is locked"."""
+    clean = True
+    for name in results:
+        for log in sorted(data_dir.glob(f"run-{name}-*.log")):
+            found = scan_log(log)
+            bad = len(found["server_errors"]) + found["tracebacks"] + found["locked"]
+            clean &= not bad
+            print(f"{verdict(not bad)}  {log.name}: {sum(found['statuses'].values())} answers, "
+                  f"{len(found['server_errors'])} 5xx, {found['tracebacks']} tracebacks, "
+                  f"{found['locked']} \"database is locked\"")
+    return clean
+
+
 def machine() -> str:
     return (f"{cpu_summary()}, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
 
@@ -526,7 +558,8 @@ def report(results: dict[str, SizeResult]) -> bool:
             for kind, label in (("bare", "bare Flask + SQLite insert (tools/bench_bare.py)"),
                                 ("app", "Tend POST /api/v1/moments")):
                 row = t[kind]
-                cpu = f", {row['cpu_ms']:.1f} ms of server CPU each" if row["cpu_ms"] else ""
+                cpu = (f", {row['cpu_ms']:.1f} ms of server CPU each" if row["cpu_ms"]
+                       else ", CPU not measured: a worker restarted (max_requests)")
                 print(f"  {label:<48} {row['per_second']:7.1f} /s  ({row['created']} created, "
                       f"{row['failed']} failed{cpu})")
             print(f"  {verdict(passed)}  Tend ÷ bare = {share:.2f} (target ≥ {THROUGHPUT_TARGET})")
@@ -604,9 +637,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"After building: {uptime()}", flush=True)
     results = run_all(databases, args)
     print(f"\nAfter: {uptime()}")
+    clean = check_logs(args.data_dir, results)
     print(f"Week {WEEK}, day {DAY}; every ratio is a median over the login page's median "
           "on the same server in the same run.")
-    ok = report(results)
+    ok = report(results) and clean
     print(f"\n{'All targets met.' if ok else 'Some targets are not met (FAIL above).'}")
     return 1 if args.strict and not ok else 0
 

@@ -358,6 +358,51 @@ def measure_throughput(size: Served, args) -> dict:
     }
 
 
+GROWTH_PAIRS = (("5y", "1m", "5 years ÷ 1 month"), ("20k", "1y", "20,000 ÷ 1,000 households"))
+IN_PROCESS: dict[tuple[str, str], dict[str, float]] = {}
+
+
+def in_process_growth(served: list[Served], rounds: int) -> dict[tuple[str, str], dict[str, float]]:
+    """Time the growth endpoints of two databases in this process, alternating request by
+    request (Flask's test client, no gunicorn); return plain median over plain median.
+
+    Both databases meet the same moments of the machine and no login baseline comes in, so this
+    is the steadiest growth figure on a busy machine. Not a verdict: issue 10 asks for HTTP.
+    """
+    from parenting import create_app
+
+    by_name = {size.name: size for size in served}
+    growth = {}
+    for a, b, _ in GROWTH_PAIRS:
+        if a not in by_name or b not in by_name:
+            continue
+        print(f"In process, {a} against {b}: {rounds} alternating rounds …", flush=True)
+        clients = {}
+        for name in (a, b):
+            app = create_app(bench.bench_config(by_name[name].run_db))
+            client = app.test_client()
+            client.post("/login", data={"email": by_name[name].meta["email"],
+                                        "password": bench.PASSWORD})
+            paths = {e.name: e.path for e in by_name[name].endpoints if e.name in GROWTH_ENDPOINTS}
+            clients[name] = (client, paths)
+        samples: dict[tuple[str, str], list[float]] = {}
+        for _ in range(rounds):
+            for endpoint in GROWTH_ENDPOINTS:
+                for name, (client, paths) in clients.items():
+                    started = time.perf_counter()
+                    response = client.get(paths[endpoint])
+                    samples.setdefault((name, endpoint), []).append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        raise SystemExit(f"in process, {name} {paths[endpoint]} answered "
+                                         f"{response.status_code}")
+        growth[(a, b)] = {
+            endpoint: statistics.median(samples[(a, endpoint)])
+            / statistics.median(samples[(b, endpoint)])
+            for endpoint in GROWTH_ENDPOINTS
+        }
+    return growth
+
+
 def worker_pids(pid: int) -> set[int]:
     """Return the process ids of a gunicorn's workers (empty without psutil)."""
     try:
@@ -383,6 +428,8 @@ def run_all(databases: dict[str, tuple[Path, dict]], args) -> dict[str, SizeResu
         time_rounds(served, args)
         results = {s.name: SizeResult(s.name, s.endpoints, s.meta.get("counts", {}))
                    for s in served}
+        if args.in_process_rounds > 0:
+            IN_PROCESS.update(in_process_growth(served, args.in_process_rounds))
         if "1y" in results and args.seconds > 0:
             print(f"Write throughput on 1y: {args.clients} clients, {args.seconds:g} s for Tend "
                   "and for the bare endpoint …", flush=True)
@@ -565,8 +612,7 @@ def report(results: dict[str, SizeResult]) -> bool:
                 print(f"  {label:<48} {row['per_second']:7.1f} /s  ({row['created']} created, "
                       f"{row['failed']} failed{cpu})")
             print(f"  {verdict(passed)}  Tend ÷ bare = {share:.2f} (target ≥ {THROUGHPUT_TARGET})")
-    pairs = [("5y", "1m", "5 years ÷ 1 month"), ("20k", "1y", "20,000 ÷ 1,000 households")]
-    growth = [(a, b, label) for a, b, label in pairs if a in results and b in results]
+    growth = [(a, b, label) for a, b, label in GROWTH_PAIRS if a in results and b in results]
     if growth:
         print("\nGrowth: each endpoint's × login on one database over its × login on the other "
               f"(target ≤ {GROWTH_TARGET}),\nand in brackets its plain median over its plain "
@@ -584,6 +630,12 @@ def report(results: dict[str, SizeResult]) -> bool:
                 ok &= passed
                 cells.append(f"{ratio:>5.2f} {verdict(passed)} ({plain:.2f})".rjust(25))
             print(f"| {name:<14} | " + " | ".join(cells) + " |")
+    if IN_PROCESS:
+        print("\nGrowth in process (Flask's test client, the two databases alternating request by "
+              "request, plain medians; no verdict):")
+        for (a, b), ratios in IN_PROCESS.items():
+            label = next(label for x, y, label in GROWTH_PAIRS if (x, y) == (a, b))
+            print(f"  {label:<26} " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
     return ok
 
 
@@ -616,6 +668,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10,
                         help="seconds of POSTs for each of Tend and the bare endpoint "
                              "(default 10; 0 skips the throughput run)")
+    parser.add_argument("--in-process-rounds", type=int, default=100,
+                        help="alternating in-process rounds for the steadier growth check "
+                             "(default 100; 0 skips it)")
     parser.add_argument("--data-dir", type=Path, default=bench.DATA_DIR,
                         help="where the databases are cached (default bench-data/)")
     args = ARGS = parser.parse_args(argv)

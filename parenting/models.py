@@ -247,10 +247,11 @@ class Routine(db.Model):
 
 
 class CheckIn(db.Model):
+    # Household, then time: a week's check-ins are read without the household's whole history.
+    __table_args__ = (db.Index("ix_check_in_household_at", "household_id", "at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(
-        ForeignKey("household.id", ondelete="CASCADE"), index=True
-    )
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     feeling: Mapped[str | None] = mapped_column(String(20))

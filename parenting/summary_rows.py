@@ -56,6 +56,13 @@ def raw(column):
     return type_coerce(column, String)
 
 
+def checkins_query(household_id: int, start: datetime, end: datetime):
+    """Return a select of the household's check-ins over [start, end): time, who, feeling."""
+    return select(raw(CheckIn.at), CheckIn.user_id, CheckIn.feeling).where(
+        CheckIn.household_id == household_id, CheckIn.at >= start, CheckIn.at < end
+    )
+
+
 def load_week_rows(
     child_id: int, household_id: int, start: datetime, end: datetime, *, with_checkins: bool
 ) -> WeekRows:
@@ -106,11 +113,7 @@ def load_week_rows(
     ]
     checkins = [
         metrics.CheckInRow(at=as_utc(at), caregiver_id=user_id or 0, feeling=feeling)
-        for at, user_id, feeling in db.session.execute(
-            select(raw(CheckIn.at), CheckIn.user_id, CheckIn.feeling).where(
-                CheckIn.household_id == household_id, CheckIn.at >= start, CheckIn.at < end
-            )
-        )
+        for at, user_id, feeling in db.session.execute(checkins_query(household_id, start, end))
     ] if with_checkins else []
     planned = {
         kind_keys[kind_id]: minute

@@ -22,7 +22,7 @@ from parenting import security, summary
 from parenting.extensions import db
 from parenting.log import open_loops_query
 from parenting.models import Moment
-from parenting.summary_rows import as_utc, ids
+from parenting.summary_rows import as_utc, checkins_query, ids
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import bench  # noqa: E402  (tools/ is not a package)
@@ -150,12 +150,24 @@ def test_a_saved_moment_commits_once_and_reads_nothing_back(app, client, heavy):
         assert len(statements) <= 8, statements
 
 
-def test_open_loops_are_read_through_their_partial_index(app, heavy):
-    """Home's open loops come from the index of open ones, not from the household's history."""
+WEEK_START = datetime(2025, 12, 1, tzinfo=UTC)
+WEEK_END = datetime(2025, 12, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        # Home's open loops: the index of the open ones, not the household's history.
+        (lambda: open_loops_query(1, limit=5), "ix_moment_open_loop"),
+        # The summary's check-ins: the weeks asked for, not every check-in of the household.
+        (lambda: checkins_query(1, WEEK_START, WEEK_END), "ix_check_in_household_at"),
+    ],
+    ids=["open loops", "week check-ins"],
+)
+def test_history_bound_queries_read_through_their_index(app, heavy, query, index):
     with app.app_context():
         dialect = db.engine.dialect.name
-        query = open_loops_query(1, limit=5)
-        compiled = query.compile(
+        compiled = query().compile(
             dialect=sqlite.dialect() if dialect == "sqlite" else postgresql.dialect(),
             compile_kwargs={"literal_binds": True},
         )
@@ -168,7 +180,7 @@ def test_open_loops_are_read_through_their_partial_index(app, heavy):
                 conn.exec_driver_sql("SET enable_seqscan = off")
                 steps = " ".join(row[0] for row in conn.execute(text(f"EXPLAIN {compiled}")))
 
-    assert "ix_moment_open_loop" in steps, steps
+    assert index in steps, steps
 
 
 def test_the_open_loops_on_home_are_the_newest_five_still_open(app, client, heavy):

@@ -185,13 +185,14 @@ CHILD_COLOURS: tuple[Choice, ...] = (
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-# Gentle openings a facilitator can pick for a comment on one shared moment.
+# Gentle openings a facilitator can pick for a comment on one shared moment (saved in the
+# facilitator's language, as part of the comment's text).
 COMMENT_STARTERS: tuple[Choice, ...] = (
-    Choice("named", "You named the feeling — that helps."),
-    Choice("stayed", "You stayed with them in a big feeling."),
-    Choice("reconnected", "Coming back together like that matters."),
-    Choice("noticed", "What a lovely thing to notice."),
-    Choice("thanks", "Thank you for sharing this moment."),
+    Choice("named", _l("You named the feeling — that helps.")),
+    Choice("stayed", _l("You stayed with them in a big feeling.")),
+    Choice("reconnected", _l("Coming back together like that matters.")),
+    Choice("noticed", _l("What a lovely thing to notice.")),
+    Choice("thanks", _l("Thank you for sharing this moment.")),
 )
 COMMENT_STARTER_TEXT = Labels({c.id: c.name for c in COMMENT_STARTERS})
 COMMENT_MAX = 200

@@ -954,3 +954,24 @@ def test_labels_read_as_plain_english_outside_a_request():
     assert {**domain.RESPONSE_LABELS}["got_cross"] == "Got cross"
     assert domain.kind_label("bath", "Bath") == "Bath"
     assert domain.kind_label("bath", "Splash") == "Splash"
+
+
+def test_while_you_were_away_reads_in_spanish(client, family, co_caregiver, make_moment,
+                                              make_routine):
+    _ana, mo = family
+    cal_client, cal = co_caregiver
+
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 20, 9, minute, tzinfo=UTC)
+
+    with time_machine.travel(at(0), tick=False):
+        login(client)
+        client.get("/")
+    with time_machine.travel(at(12), tick=False):
+        make_moment(mo, cal, occurred_at=at(5), need="comfort_me")
+        make_routine(mo, cal, key="nap", started_at=at(10))
+    with time_machine.travel(at(25), tick=False):
+        away = away_section(flashed(client.get("/", environ_base=SPANISH)))
+
+    assert away == ("Mientras no estabas Cal anotó Siesta para Mo · vie 20 nov 09:10 "
+                    "Cal anotó Consuélame para Mo · vie 20 nov 09:05")

@@ -353,6 +353,7 @@ PAGES = {
     "moment_edit": ("parent", "/moments/{moment}"),
     "moment_repair": ("parent", "/moments/{moment}/repair"),
     "moment_delete": ("parent", "/moments/{moment}/delete"),
+    "moment_prompt": ("parent", "/moments/{moment}/prompt"),
     "routine_form": ("parent", "/routines/new?child={child}&kind={kind}"),
     "routine_edit": ("parent", "/routines/{routine}"),
     "routine_delete": ("parent", "/routines/{routine}/delete"),
@@ -453,7 +454,8 @@ def spanish_world(tmp_path_factory, empty_database):
 
         day = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
         moment = Moment(child_id=child.id, caregiver_id=ana.id, occurred_at=day,
-                        need="comfort_me", rupture=True, note="Zinnia")
+                        need="comfort_me", rupture=True, note="Zinnia",
+                        prompt_id="safe-haven-settle")
         routine = Routine(child_id=child.id, kind_id=kind("bedtime").id, caregiver_id=ana.id,
                           started_at=day + timedelta(hours=10))
         special = Routine(child_id=child.id, kind_id=kind("special_time").id,

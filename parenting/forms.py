@@ -40,7 +40,7 @@ from .timefmt import known_timezones
 
 NOTE_MAX = 5000
 FUTURE_SLACK = timedelta(minutes=5)
-REPAIR_BEFORE_MOMENT = "Reconnecting can't come before the moment itself."
+REPAIR_BEFORE_MOMENT = _l("Reconnecting can't come before the moment itself.")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -75,8 +75,8 @@ class ChoiceField(RadioField):
 
 
 def choices(items) -> list[tuple[str, str]]:
-    """Turn domain choices into WTForms (value, label) pairs."""
-    return [(c.id, c.label) for c in items]
+    """Turn domain choices into WTForms (value, label) pairs, labels translated when shown."""
+    return [(c.id, c.name) for c in items]
 
 
 def valid_timezone(form, field):
@@ -205,48 +205,50 @@ class ButtonForm(FlaskForm):
 
 
 class MomentForm(FlaskForm):
-    child_id = RadioField("Child", coerce=int, validate_choice=False)
+    child_id = RadioField(_l("Child"), coerce=int, validate_choice=False)
     need = ChoiceField(
-        "What did they need?",
+        _l("What did they need?"),
         choices=choices(domain.ALL_NEEDS),
-        validators=[InputRequired("Choose what they needed — “not sure” is always fine.")],
+        validators=[InputRequired(_l("Choose what they needed — “not sure” is always fine."))],
     )
-    responses = MultiCheckboxField("What I did", choices=choices(domain.RESPONSES))
+    responses = MultiCheckboxField(_l("What I did"), choices=choices(domain.RESPONSES))
     when = ChoiceField(
-        "When",
-        choices=[("0", "Now"), ("5", "5 min ago"), ("15", "15 min ago"), ("30", "30 min ago"),
-                 ("at", "Another time")],
+        _l("When"),
+        choices=[("0", _l("Now")), ("5", _l("5 min ago")), ("15", _l("15 min ago")),
+                 ("30", _l("30 min ago")), ("at", _l("Another time"))],
         default="0",
     )
     at = DateTimeLocalField(
-        "Time", format="%Y-%m-%dT%H:%M", validators=[Optional(), not_in_future, reasonable_past]
+        _l("Time"), format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), not_in_future, reasonable_past],
     )
-    cues = MultiCheckboxField("What they did (the cue)", choices=choices(domain.CUES))
-    cue_text = StringField("In a few words", validators=[Optional(), Length(max=200)])
-    miscue = BooleanField("The behaviour didn't match the need")
+    cues = MultiCheckboxField(_l("What they did (the cue)"), choices=choices(domain.CUES))
+    cue_text = StringField(_l("In a few words"), validators=[Optional(), Length(max=200)])
+    miscue = BooleanField(_l("The behaviour didn't match the need"))
     intensity = ChoiceField(
-        "How big was it?", choices=[(str(i), str(i)) for i in range(1, 6)],
+        _l("How big was it?"), choices=[(str(i), str(i)) for i in range(1, 6)],
         validators=[Optional()],
     )
     how_soon = ChoiceField(
-        "How soon I responded", choices=choices(domain.HOW_SOON), validators=[Optional()]
+        _l("How soon I responded"), choices=choices(domain.HOW_SOON), validators=[Optional()]
     )
     feelings = MultiCheckboxField(
-        "What I felt", choices=[(f, f.capitalize()) for f in domain.FEELINGS]
+        _l("What I felt"), choices=domain.FEELING_LABELS.choices()
     )
-    rupture = BooleanField("It went sideways")
+    rupture = BooleanField(_l("It went sideways"))
     repaired = ChoiceField(
-        "Did you reconnect?", choices=[("yes", "Yes"), ("not_yet", "Not yet")],
+        _l("Did you reconnect?"), choices=[("yes", _l("Yes")), ("not_yet", _l("Not yet"))],
         validators=[Optional()],
     )
     repaired_at = DateTimeLocalField(
-        "When we reconnected", format="%Y-%m-%dT%H:%M",
+        _l("When we reconnected"), format="%Y-%m-%dT%H:%M",
         validators=[Optional(), not_in_future, reasonable_past],
     )
-    repair_ways = MultiCheckboxField("How", choices=choices(domain.REPAIR_WAYS))
-    repair_note = StringField("Anything else about it", validators=[Optional(), Length(max=500)])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
-    submit = SubmitField("Save")
+    repair_ways = MultiCheckboxField(_l("How"), choices=choices(domain.REPAIR_WAYS))
+    repair_note = StringField(_l("Anything else about it"),
+                              validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, tz=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -254,11 +256,11 @@ class MomentForm(FlaskForm):
 
     def validate_child_id(self, field):
         if field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Choose one of your children.")
+            raise ValidationError(_("Choose one of your children."))
 
     def validate_when(self, field):
         if field.data == "at" and self.at.data is None and not self.at.errors:
-            raise ValidationError("Pick the time, or choose “Now”.")
+            raise ValidationError(_("Pick the time, or choose “Now”."))
 
     def occurred_at(self, now: datetime) -> datetime:
         """Return the moment's UTC time from the shortcut or the picked local time."""
@@ -270,22 +272,24 @@ class MomentForm(FlaskForm):
         if field.data is None or self.at.data is None or self.when.data != "at":
             return
         if field.data < self.at.data:
-            raise ValidationError(REPAIR_BEFORE_MOMENT)
+            raise ValidationError(str(REPAIR_BEFORE_MOMENT))
 
 
 class PromptAnswerForm(FlaskForm):
     prompt_id = HiddenField(validators=[DataRequired(), Length(max=60)])
-    answer = TextAreaField("Your thoughts", validators=[DataRequired(), Length(max=NOTE_MAX)])
-    submit = SubmitField("Save my answer")
+    answer = TextAreaField(_l("Your thoughts"),
+                           validators=[DataRequired(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Save my answer"))
 
 
 class ReconnectForm(FlaskForm):
     repaired_at = DateTimeLocalField(
-        "When", format="%Y-%m-%dT%H:%M", validators=[Optional(), not_in_future, reasonable_past]
+        _l("When"), format="%Y-%m-%dT%H:%M",
+        validators=[Optional(), not_in_future, reasonable_past],
     )
-    repair_ways = MultiCheckboxField("How", choices=choices(domain.REPAIR_WAYS))
-    repair_note = StringField("Anything else", validators=[Optional(), Length(max=500)])
-    submit = SubmitField("We reconnected")
+    repair_ways = MultiCheckboxField(_l("How"), choices=choices(domain.REPAIR_WAYS))
+    repair_note = StringField(_l("Anything else"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("We reconnected"))
 
     def __init__(self, *args, tz=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -299,15 +303,15 @@ class RoutineTapForm(FlaskForm):
 
 class RoutineForm(FlaskForm):
     started_at = DateTimeLocalField(
-        "Started", format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired("Enter when it started."), not_in_future, reasonable_past],
+        _l("Started"), format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Enter when it started.")), not_in_future, reasonable_past],
     )
     ended_at = DateTimeLocalField(
-        "Ended (optional)", format="%Y-%m-%dT%H:%M",
+        _l("Ended (optional)"), format="%Y-%m-%dT%H:%M",
         validators=[Optional(), not_in_future, reasonable_past],
     )
-    note = TextAreaField("Note", validators=[Optional(), Length(max=NOTE_MAX)])
-    submit = SubmitField("Save")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, tz=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -315,7 +319,7 @@ class RoutineForm(FlaskForm):
 
     def validate_ended_at(self, field):
         if field.data and self.started_at.data and field.data < self.started_at.data:
-            raise ValidationError("The end can't be before the start.")
+            raise ValidationError(_("The end can't be before the start."))
 
 
 class IsoDateTimeField(Field):
@@ -328,15 +332,15 @@ class IsoDateTimeField(Field):
         try:
             when = datetime.fromisoformat(valuelist[0])
         except ValueError:
-            raise ValueError(
+            raise ValueError(_(
                 "Give the time as ISO 8601 with its offset, like 2024-07-04T18:30:00+01:00."
-            ) from None
+            )) from None
         if when.tzinfo is None:
-            raise ValueError("Give the time with its offset from UTC, like +01:00 or Z.")
+            raise ValueError(_("Give the time with its offset from UTC, like +01:00 or Z."))
         try:
             self.data = when.astimezone(UTC)
         except OverflowError:
-            raise ValueError("That date is out of range. Check the year.") from None
+            raise ValueError(_("That date is out of range. Check the year.")) from None
 
 
 class MomentEntryForm(MomentForm):
@@ -355,7 +359,7 @@ class MomentEntryForm(MomentForm):
     repaired = None
     submit = None
     occurred_at = IsoDateTimeField(
-        validators=[InputRequired("Give the moment's time."), not_in_future, reasonable_past]
+        validators=[InputRequired(_l("Give the moment's time.")), not_in_future, reasonable_past]
     )
     repaired_at = IsoDateTimeField(validators=[Optional(), not_in_future, reasonable_past])
 
@@ -363,14 +367,15 @@ class MomentEntryForm(MomentForm):
         if field.data is None:
             return
         if not self.rupture.data:
-            raise ValidationError("Only a moment that went sideways (rupture) can be reconnected.")
+            raise ValidationError(
+                _("Only a moment that went sideways (rupture) can be reconnected."))
         if self.occurred_at.data is not None and field.data < self.occurred_at.data:
-            raise ValidationError(REPAIR_BEFORE_MOMENT)
+            raise ValidationError(str(REPAIR_BEFORE_MOMENT))
 
     def validate_repair_ways(self, field):
         # raw_data, not errors: repaired_at is declared later, so it is validated later.
         if field.data and not any(self.repaired_at.raw_data or []):
-            raise ValidationError("Give repaired_at, the time you reconnected, with these.")
+            raise ValidationError(_("Give repaired_at, the time you reconnected, with these."))
 
     def validate_repair_note(self, field):
         self.validate_repair_ways(field)
@@ -383,7 +388,7 @@ class RoutineEntryForm(RoutineForm):
         csrf = False
 
     started_at = IsoDateTimeField(
-        validators=[InputRequired("Enter when it started."), not_in_future, reasonable_past]
+        validators=[InputRequired(_l("Enter when it started.")), not_in_future, reasonable_past]
     )
     ended_at = IsoDateTimeField(validators=[Optional(), not_in_future, reasonable_past])
     submit = None
@@ -391,15 +396,15 @@ class RoutineEntryForm(RoutineForm):
 
 class SpecialTimeStartForm(FlaskForm):
     child_id = HiddenField(validators=[DataRequired()])
-    submit = SubmitField("Start 5 minutes")
+    submit = SubmitField(_l("Start 5 minutes"))
 
 
 class SkillsForm(FlaskForm):
     skills = MultiCheckboxField(
-        "Which did you use?", choices=choices(domain.SPECIAL_TIME_SKILLS)
+        _l("Which did you use?"), choices=choices(domain.SPECIAL_TIME_SKILLS)
     )
-    note = TextAreaField("Anything you noticed", validators=[Optional(), Length(max=NOTE_MAX)])
-    submit = SubmitField("Save")
+    note = TextAreaField(_l("Anything you noticed"), validators=[Optional(), Length(max=NOTE_MAX)])
+    submit = SubmitField(_l("Save"))
 
 
 class PlannedTimesForm(FlaskForm):
@@ -415,16 +420,16 @@ def planned_time_field(label: str) -> TimeField:
 
 class CheckInForm(FlaskForm):
     feeling = ChoiceField(
-        "One word for how I feel", choices=[(f, f.capitalize()) for f in domain.FEELINGS],
+        _l("One word for how I feel"), choices=domain.FEELING_LABELS.choices(),
         validators=[Optional()],
     )
     energy = ChoiceField(
-        "My energy (1 low – 5 high)", choices=[(str(i), str(i)) for i in range(1, 6)],
+        _l("My energy (1 low – 5 high)"), choices=[(str(i), str(i)) for i in range(1, 6)],
         validators=[Optional()],
     )
-    feel_text = StringField("I feel…", validators=[Optional(), Length(max=200)])
-    need_text = StringField("because I need…", validators=[Optional(), Length(max=200)])
-    submit = SubmitField("Save my check-in")
+    feel_text = StringField(_l("I feel…"), validators=[Optional(), Length(max=200)])
+    need_text = StringField(_l("because I need…"), validators=[Optional(), Length(max=200)])
+    submit = SubmitField(_l("Save my check-in"))
 
     def validate(self, extra_validators=None):
         if not super().validate(extra_validators):
@@ -433,7 +438,7 @@ class CheckInForm(FlaskForm):
         if not (self.feeling.data or self.energy.data or (self.feel_text.data or "").strip()
                 or (self.need_text.data or "").strip()):
             self.feeling.errors.append(
-                "Pick a word, your energy, or write a line — any one will do."
+                _("Pick a word, your energy, or write a line — any one will do.")
             )
             return False
         return True

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from .access import (
 )
 from .extensions import db
 from .forms import (
+    REPAIR_BEFORE_MOMENT,
     ButtonForm,
     CheckInForm,
     MomentForm,
@@ -41,11 +43,17 @@ from .models import (
 )
 from .programme import current_themes
 from .sharing import visible_comments
-from .timefmt import day_bounds, household_zone, local_today, to_local
+from .timefmt import day_bounds, household_zone, local_time_filter, local_today, to_local
 
 bp = Blueprint("log", __name__)
 
 PROMPT_REPEAT_DAYS = 7
+
+
+@bp.app_template_filter("kind_label")
+def kind_label_filter(kind: RoutineKind) -> str:
+    """Show a routine kind's name: a default one in the reader's language, a renamed one as is."""
+    return domain.kind_label(kind.key, kind.label)
 
 
 def household_children() -> list[Child]:
@@ -106,8 +114,8 @@ def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> 
         .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
     )
     routines = db.session.execute(
-        select(Routine.created_at, Routine.started_at, RoutineKind.label, Child.nickname,
-               User.display_name)
+        select(Routine.created_at, Routine.started_at, RoutineKind.key, RoutineKind.label,
+               Child.nickname, User.display_name)
         .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
         .join(RoutineKind, Routine.kind_id == RoutineKind.id)
         .where(Child.household_id == household_id, Routine.caregiver_id != user_id,
@@ -119,8 +127,9 @@ def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> 
          "child": child, "who": who}
         for logged, at, need, child, who in moments
     ] + [
-        {"logged": logged, "at": at, "what": label, "child": child, "who": who}
-        for logged, at, label, child, who in routines
+        {"logged": logged, "at": at, "what": domain.kind_label(key, label), "child": child,
+         "who": who}
+        for logged, at, key, label, child, who in routines
     ]
     return sorted(entries, key=lambda e: (e["logged"], e["at"]), reverse=True)[:AWAY_LIMIT]
 
@@ -260,7 +269,7 @@ def offer_prompt(moment: Moment) -> str | None:
 def new_moment():
     children = household_children()
     if not children:
-        flash("Add your child first — then you can log moments.", "info")
+        flash(_("Add your child first — then you can log moments."), "info")
         return redirect(url_for("household.new_child"))
     form = moment_form(children)
     if form.validate_on_submit():
@@ -278,7 +287,7 @@ def new_moment():
                   else url_for("log.home", child=moment.child_id))
         db.session.commit()
         if not prompted:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
         return redirect(target)
     return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
 
@@ -299,7 +308,7 @@ def edit_moment(moment_id: int):
     if form.validate_on_submit():
         fill_moment(moment, form, utcnow())
         db.session.commit()
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("log.day", child_id=moment.child_id,
                                 day=to_local(moment.occurred_at).date().isoformat()))
     return render_template("log/moment_form.html", form=form, moment=moment, **chip_data())
@@ -314,9 +323,9 @@ def delete_moment(moment_id: int):
         child_id, day_ = moment.child_id, to_local(moment.occurred_at).date()
         db.session.delete(moment)
         db.session.commit()
-        flash("Deleted.", "info")
+        flash(_("Deleted."), "info")
         return redirect(url_for("log.day", child_id=child_id, day=day_.isoformat()))
-    return render_template("log/confirm_delete.html", form=form, what="this moment",
+    return render_template("log/confirm_delete.html", form=form, question=_("Delete this moment?"),
                            back=url_for("log.edit_moment", moment_id=moment.id))
 
 
@@ -332,7 +341,7 @@ def answer_prompt(moment_id: int):
     if form.validate_on_submit():
         moment.prompt_answer = form.answer.data.strip()
         db.session.commit()
-        flash("Saved, with your thoughts.", "success")
+        flash(_("Saved, with your thoughts."), "success")
         return redirect(url_for("log.home", child=moment.child_id))
     return render_template("log/prompt.html", form=form, prompt=prompt, moment=moment)
 
@@ -363,13 +372,13 @@ def repair_details(moment_id: int):
         repaired_at = when.replace(tzinfo=tz).astimezone(moment.occurred_at.tzinfo) if when \
             else (moment.repaired_at or utcnow())
         if repaired_at < moment.occurred_at:
-            form.repaired_at.errors.append("Reconnecting can't come before the moment itself.")
+            form.repaired_at.errors.append(str(REPAIR_BEFORE_MOMENT))
         else:
             moment.repaired_at = repaired_at
             moment.repair_ways = list(form.repair_ways.data or [])
             moment.repair_note = (form.repair_note.data or "").strip()
             db.session.commit()
-            flash("You found your way back. That matters.", "success")
+            flash(_("You found your way back. That matters."), "success")
             return redirect(url_for("log.home", child=moment.child_id))
     return render_template("log/repair.html", form=form, moment=moment)
 
@@ -382,8 +391,8 @@ def star_moment(moment_id: int):
     if ButtonForm().validate_on_submit():
         moment.starred = not moment.starred
         db.session.commit()
-        flash("Starred to talk about in your group, if you share this week." if moment.starred
-              else "Star taken off.", "success")
+        flash(_("Starred to talk about in your group, if you share this week.") if moment.starred
+              else _("Star taken off."), "success")
     return redirect(url_for("log.day", child_id=moment.child_id,
                             day=to_local(moment.occurred_at).date().isoformat())
                     + f"#moment-{moment.id}")
@@ -396,7 +405,7 @@ def let_go(moment_id: int):
     if ButtonForm().validate_on_submit() and moment.is_open_loop:
         moment.loop_closed_at = utcnow()
         db.session.commit()
-        flash("Let go. Reconnecting can still happen any time.", "info")
+        flash(_("Let go. Reconnecting can still happen any time."), "info")
     return redirect(url_for("log.home", child=moment.child_id))
 
 
@@ -415,7 +424,7 @@ def tap_routine():
     """Log a routine as happening now, in one tap."""
     form = RoutineTapForm()
     if not form.validate_on_submit():
-        flash("That didn't go through. Please try again.", "error")
+        flash(_("That didn't go through. Please try again."), "error")
         return redirect(url_for("log.home"))
     child, kind = tap_target(form)
     routine = Routine(child_id=child.id, kind_id=kind.id, caregiver_id=current_user.id,
@@ -425,7 +434,8 @@ def tap_routine():
     db.session.flush()
     # Build the answer before the commit expires the rows it reads, so nothing is loaded again
     # after it (five queries fewer on the busiest write).
-    message = f"{kind.label} logged at {to_local(routine.started_at):%H:%M}."
+    message = _("%(kind)s logged at %(time)s.", kind=domain.kind_label(kind.key, kind.label),
+                time=local_time_filter(routine.started_at))
     target = url_for("log.home", child=child.id, logged=routine.id)
     db.session.commit()
     flash(message, "success")
@@ -446,7 +456,7 @@ def new_routine():
         fill_routine(routine, form)
         db.session.add(routine)
         db.session.commit()
-        flash(f"{kind.label} logged.", "success")
+        flash(_("%(kind)s logged.", kind=domain.kind_label(kind.key, kind.label)), "success")
         return redirect(url_for("log.home", child=child.id))
     return render_template("log/routine_form.html", form=form, child=child, kind=kind,
                            routine=None)
@@ -473,7 +483,7 @@ def edit_routine(routine_id: int):
     if form.validate_on_submit():
         fill_routine(routine, form)
         db.session.commit()
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("log.day", child_id=routine.child_id,
                                 day=to_local(routine.started_at).date().isoformat()))
     return render_template("log/routine_form.html", form=form, child=routine.child,
@@ -489,9 +499,9 @@ def delete_routine(routine_id: int):
         child_id, day_ = routine.child_id, to_local(routine.started_at).date()
         db.session.delete(routine)
         db.session.commit()
-        flash("Deleted.", "info")
+        flash(_("Deleted."), "info")
         return redirect(url_for("log.day", child_id=child_id, day=day_.isoformat()))
-    return render_template("log/confirm_delete.html", form=form, what="this entry",
+    return render_template("log/confirm_delete.html", form=form, question=_("Delete this entry?"),
                            back=url_for("log.edit_routine", routine_id=routine.id))
 
 
@@ -550,7 +560,7 @@ def special_time_timer(routine_id: int):
         routine.skills = list(form.skills.data or [])
         routine.note = (form.note.data or "").strip()
         db.session.commit()
-        flash("Special time saved. Those minutes count.", "success")
+        flash(_("Special time saved. Those minutes count."), "success")
         return redirect(url_for("log.home", child=routine.child_id))
     return render_template("log/special_time_timer.html", form=form, routine=routine,
                            ends_at=routine.timer_ends_at, done=utcnow() >= routine.timer_ends_at)
@@ -573,13 +583,14 @@ def check_in():
             )
         )
         db.session.commit()
-        flash("Thank you for checking in with yourself.", "success")
+        flash(_("Thank you for checking in with yourself."), "success")
         return redirect(url_for("log.home"))
     recent = db.session.scalars(
         select(CheckIn).where(CheckIn.user_id == current_user.id)
         .order_by(CheckIn.at.desc()).limit(7)
     ).all()
-    return render_template("log/check_in.html", form=form, recent=recent)
+    return render_template("log/check_in.html", form=form, recent=recent,
+                           feeling_labels=domain.FEELING_LABELS)
 
 
 @bp.route("/today")

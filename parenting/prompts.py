@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext
+
 from parenting import domain
 
 PROMPTS_FILE = Path(__file__).with_name("prompts.json")
@@ -41,10 +43,16 @@ TAGS = frozenset(domain.THEME_FOCUS_LABELS)
 @dataclass(frozen=True)
 class Prompt:
     id: str
-    text: str
+    # As written in prompts.json; catalogued for translation through prompt_texts.py.
+    english: str
     contexts: tuple[str, ...]
     # Programme themes the prompt suits (domain.THEME_FOCUSES).
     tags: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Return the prompt in the reader's language (English outside a request)."""
+        return gettext(self.english)
 
 
 def parse_prompts(entries: object) -> tuple[Prompt, ...]:

@@ -94,9 +94,11 @@ def test_the_compiled_catalogue_is_the_parts_merged(lang):
     built = ROOT / "parenting" / "translations" / lang / "LC_MESSAGES" / "messages.mo"
     assert built.exists(), "run `make i18n-compile` (make test and make run do it)"
     with built.open("rb") as handle:
-        compiled = {key(m.id): key(m.string) for m in read_mo(handle) if m.id}
+        compiled = {(m.context, key(m.id)): key(m.string) for m in read_mo(handle) if m.id}
     merged, _clashes = catalogues.merged(lang)
-    assert compiled == {key(m.id): key(m.string) for m in merged if m.id and not m.fuzzy}
+    assert compiled == {
+        (m.context, key(m.id)): key(m.string) for m in merged if m.id and not m.fuzzy
+    }
 
 
 def key(text):
@@ -353,6 +355,7 @@ PAGES = {
     "moment_edit": ("parent", "/moments/{moment}"),
     "moment_repair": ("parent", "/moments/{moment}/repair"),
     "moment_delete": ("parent", "/moments/{moment}/delete"),
+    "moment_prompt": ("parent", "/moments/{moment}/prompt"),
     "routine_form": ("parent", "/routines/new?child={child}&kind={kind}"),
     "routine_edit": ("parent", "/routines/{routine}"),
     "routine_delete": ("parent", "/routines/{routine}/delete"),
@@ -396,25 +399,6 @@ PAGES_NOT_YET_TRANSLATED = {
     "about",
     "offline",
     "help",
-    # log/ (home, moments, routines, day, check-in, special time)
-    "home",
-    "moment_form",
-    "moment_edit",
-    "moment_repair",
-    "moment_delete",
-    "routine_form",
-    "routine_edit",
-    "routine_delete",
-    "day",
-    "today",
-    "check_in",
-    "special_time",
-    "special_time_timer",
-    # summary/ (the week, its help, the shared week): wrapped; they wait for the need and
-    # "how soon" labels and the week's prompt (log area)
-    "week_summary",
-    "week_each_of_us",
-    "shared_week",
     # household/
     "household",
     "children",
@@ -423,8 +407,6 @@ PAGES_NOT_YET_TRANSLATED = {
     "planned_times",
     "routine_kinds",
     "routine_kind_edit",
-    # groups/ (the labels page lists the needs: waits for log's domain.NEEDS labels)
-    "group_labels",
 }
 
 
@@ -465,7 +447,8 @@ def spanish_world(tmp_path_factory, empty_database):
 
         day = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
         moment = Moment(child_id=child.id, caregiver_id=ana.id, occurred_at=day,
-                        need="comfort_me", rupture=True, note="Zinnia")
+                        need="comfort_me", rupture=True, note="Zinnia",
+                        prompt_id="safe-haven-settle")
         routine = Routine(child_id=child.id, kind_id=kind("bedtime").id, caregiver_id=ana.id,
                           started_at=day + timedelta(hours=10))
         special = Routine(child_id=child.id, kind_id=kind("special_time").id,

@@ -55,11 +55,7 @@ PAGES = {
 
 # Pages of this area that also show another area's strings: strict, like test_i18n.py's
 # PAGES_NOT_YET_TRANSLATED, so merging that area makes them pass and fail until removed.
-WAITS_FOR_OTHER_AREAS = {
-    "programme",  # the focus list: log's domain.THEME_FOCUSES labels
-    "group_week_shared",  # every need's default label: log's domain.NEEDS
-    "facilitator_shared_week",  # summary/shared.html: the summary area's
-}
+WAITS_FOR_OTHER_AREAS: set[str] = set()
 
 
 def text_of(response) -> str:
@@ -170,7 +166,7 @@ def test_a_comment_started_in_spanish_is_kept_in_spanish_for_the_parent(world):
     with app.app_context():
         comment = db.session.scalar(select(MomentComment).where(
             MomentComment.moment_id == ids["moment"]))
-        assert comment.text == "Le pusiste nombre a lo que sentía: eso ayuda. Muy bien visto."
+        assert comment.text == "Le pusiste nombre al sentimiento, y eso ayuda. Muy bien visto."
 
 
 def test_a_too_long_comment_is_refused_in_spanish_and_nothing_changes(world):

@@ -865,3 +865,113 @@ def test_while_you_were_away_never_shows_another_households_entries(
         make_moment(make_child(stranger, nickname="Zed"), stranger, need="protect_me")
     with time_machine.travel(datetime(2026, 11, 20, 9, 25, tzinfo=UTC), tick=False):
         assert away_section(flashed(client.get("/"))) == ""
+
+
+# In Spanish
+
+SPANISH = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}
+
+
+def test_home_names_the_needs_and_the_default_routines_in_spanish(client, family):
+    page = flashed(client.get("/", environ_base=SPANISH))
+
+    assert "¿Qué necesitaba Mo?" in page
+    assert "Consuélame" in page and "Hora de dormir" in page
+    assert "Comfort me" not in page and "Bedtime" not in page
+
+
+def test_a_routine_the_household_renamed_stays_as_typed_in_spanish(app, client, family):
+    _user, child = family
+    with app.app_context():
+        kind = kind_by_key(child, "bath")
+        kind.label = "Splash"
+        db.session.commit()
+
+    page = flashed(client.get("/", environ_base=SPANISH))
+
+    assert "Splash" in page and "Baño" not in page
+    assert "Hora de dormir" in page  # the others keep their translated default
+
+
+def test_a_routine_tap_answers_in_spanish_and_stores_nothing_translated(app, client, family):
+    _user, child = family
+    with app.app_context():
+        bedtime = kind_by_key(child, "bedtime").id
+
+    response = client.post("/routines", data={"child_id": str(child), "kind_id": str(bedtime)},
+                           environ_base=SPANISH)
+
+    with app.app_context():
+        routine = db.session.scalars(select(Routine)).one()
+        assert routine.kind.label == "Bedtime"
+        local = routine.started_at.astimezone(LONDON).strftime("%H:%M")
+    page = flashed(client.get(location(response), environ_base=SPANISH))
+    assert f"Hora de dormir: anotado a las {local}." in page
+
+
+def test_a_moment_saved_in_spanish_keeps_ids_and_its_prompt_reads_in_spanish(app, client,
+                                                                              family):
+    _user, child = family
+
+    saved = client.post("/moments/new", data=moment_data(child, feelings="tired"),
+                        environ_base=SPANISH)
+
+    [moment] = all_moments(app)
+    assert (moment.need, moment.responses, moment.feelings) == (
+        "comfort_me", ["held_comforted"], ["tired"])
+    page = flashed(client.get(location(saved), environ_base=SPANISH))
+    assert "Guardado." in page
+    prompt = prompt_by_id(moment.prompt_id)
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        spanish = prompt.text
+    assert spanish != prompt.english
+    assert spanish in page and prompt.english not in page
+
+
+def test_a_form_error_reads_in_spanish_and_keeps_what_was_typed(app, client, family):
+    _user, child = family
+
+    response = client.post("/moments/new", environ_base=SPANISH,
+                           data=moment_data(child, need="", note="a long day"))
+
+    page = flashed(response)
+    assert response.status_code == 200
+    assert "Elige lo que necesitaba; «no lo sé» siempre vale." in page
+    assert "a long day" in page
+    assert all_moments(app) == []
+
+
+def test_the_prompt_catalogue_matches_prompts_json():
+    """prompt_texts.py is what pybabel reads; tools/prompt_texts.py writes it from the JSON."""
+    from tools import prompt_texts
+
+    assert prompt_texts.TARGET.read_text("utf-8") == prompt_texts.source()
+
+
+def test_labels_read_as_plain_english_outside_a_request():
+    assert domain.NEED_LABELS["comfort_me"] == "Comfort me"
+    assert type(domain.NEED_LABELS["comfort_me"]) is str
+    assert {**domain.RESPONSE_LABELS}["got_cross"] == "Got cross"
+    assert domain.kind_label("bath", "Bath") == "Bath"
+    assert domain.kind_label("bath", "Splash") == "Splash"
+
+
+def test_while_you_were_away_reads_in_spanish(client, family, co_caregiver, make_moment,
+                                              make_routine):
+    _ana, mo = family
+    cal_client, cal = co_caregiver
+
+    def at(minute: int) -> datetime:
+        return datetime(2026, 11, 20, 9, minute, tzinfo=UTC)
+
+    with time_machine.travel(at(0), tick=False):
+        login(client)
+        client.get("/")
+    with time_machine.travel(at(12), tick=False):
+        make_moment(mo, cal, occurred_at=at(5), need="comfort_me")
+        make_routine(mo, cal, key="nap", started_at=at(10))
+    with time_machine.travel(at(25), tick=False):
+        away = away_section(flashed(client.get("/", environ_base=SPANISH)))
+
+    assert away == ("Mientras no estabas Cal anotó Siesta para Mo · vie 20 nov 09:10 "
+                    "Cal anotó Consuélame para Mo · vie 20 nov 09:05")

@@ -74,12 +74,14 @@ def merged(lang: str) -> tuple[Catalog, list[str]]:
         for message in read_part(path):
             if not message.id:
                 continue
-            if message.id in seen:
-                earlier, where = seen[message.id]
+            # A message context (pgettext) makes the same English another message.
+            key = (message.id, message.context)
+            if key in seen:
+                earlier, where = seen[key]
                 if earlier.string != message.string:
                     clashes.append(f"{message.id!r}: {where} and {path.name} differ")
                 continue
-            seen[message.id] = (message, path.name)
+            seen[key] = (message, path.name)
             string = message.string
             if isinstance(string, tuple) and lang in MILLIONS_FORM and len(string) >= 2:
                 forms = list(string) + [""] * (catalog.num_plurals - len(string))
@@ -112,7 +114,8 @@ def update(part: str) -> None:
         target = read_part(path) if path.exists() else Catalog(locale=lang, project="Tend")
         added = 0
         for message in template:
-            if message.id and message.id not in catalog and message.id not in target:
+            if message.id and catalog.get(message.id, context=message.context) is None \
+                    and target.get(message.id, context=message.context) is None:
                 target.add(message.id, "" if isinstance(message.id, str) else ("", ""),
                            flags=message.flags, context=message.context)
                 added += 1

@@ -666,25 +666,27 @@ class ClockTimeField(TimeField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Enter a time between 00:00 and 23:59, like 17:30.") from error
+            raise ValueError(_("Enter a time between 00:00 and 23:59, like 17:30.")) from error
 
 
 class ReminderSettingsForm(FlaskForm):
-    special_time = BooleanField("A daily nudge for special time")
-    special_time_at = ClockTimeField("At", format="%H:%M")
-    week_ready = BooleanField("“Your week is ready”, on the first morning of each week")
-    group_tomorrow = BooleanField("“Group tomorrow”, the day before your parenting group meets")
-    weekly_email = BooleanField("A weekly email: the week's headline and what went well")
-    submit = SubmitField("Save reminders")
+    special_time = BooleanField(_l("A daily nudge for special time"))
+    special_time_at = ClockTimeField(_l("At"), format="%H:%M")
+    week_ready = BooleanField(_l("“Your week is ready”, on the first morning of each week"))
+    group_tomorrow = BooleanField(
+        _l("“Group tomorrow”, the day before your parenting group meets"))
+    weekly_email = BooleanField(_l("A weekly email: the week's headline and what went well"))
+    submit = SubmitField(_l("Save reminders"))
 
     def validate_special_time_at(self, field):
         if not self.special_time.data:
             return
         if field.data is None:
-            raise ValidationError("Choose a time for the nudge, between 07:00 and 20:59.")
+            raise ValidationError(_("Choose a time for the nudge, between 07:00 and 20:59."))
         if is_quiet(field.data.hour * 60 + field.data.minute):
             raise ValidationError(
-                "Reminders stay quiet from 21:00 to 07:00: choose a time between 07:00 and 20:59."
+                _("Reminders stay quiet from 21:00 to 07:00: choose a time between 07:00 and "
+                  "20:59.")
             )
 
 

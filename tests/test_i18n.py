@@ -369,6 +369,7 @@ PAGES = {
     "planned_times": ("parent", "/children/{child}/planned-times"),
     "routine_kinds": ("parent", "/routine-kinds"),
     "routine_kind_edit": ("parent", "/routine-kinds/{kind}/edit"),
+    "reminders": ("parent", "/reminders"),
     "share_links": ("parent", "/share-links"),
     "share_link_new": ("parent", "/children/{child}/share-links/new"),
     "parent_groups": ("parent", "/groups"),

@@ -411,13 +411,6 @@ PAGES_NOT_YET_TRANSLATED = {
     "summary_help",
     "shared_week",
     # household/
-    "household",
-    "children",
-    "child_new",
-    "child_edit",
-    "planned_times",
-    "routine_kinds",
-    "routine_kind_edit",
     # links/
     "share_links",
     "share_link_new",

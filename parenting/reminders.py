@@ -229,11 +229,13 @@ def user_for_unsubscribe(token: str) -> User:
 @csrf.exempt
 def unsubscribe(token: str):
     user = user_for_unsubscribe(token)
-    if request.method == "POST":
-        db.session.execute(
-            update(ReminderSettings).where(ReminderSettings.user_id == user.id)
-            .values(weekly_email=False)
-        )
-        db.session.commit()
-        return render_template("reminders/unsubscribed.html")
-    return render_template("reminders/unsubscribe.html", token=token)
+    # In the language the email was written in, whatever the browser that opens the link.
+    with force_locale(i18n.valid(user.locale) or i18n.current()):
+        if request.method == "POST":
+            db.session.execute(
+                update(ReminderSettings).where(ReminderSettings.user_id == user.id)
+                .values(weekly_email=False)
+            )
+            db.session.commit()
+            return render_template("reminders/unsubscribed.html")
+        return render_template("reminders/unsubscribe.html", token=token)

@@ -236,3 +236,19 @@ def test_every_string_the_reminders_script_shows_is_in_the_catalogue():
     script = Path(__file__).resolve().parent.parent / "static/js/reminders.js"
     keys = set(re.findall(r"\"(reminders\.\w+)\"", script.read_text("utf-8")))
     assert keys and keys <= set(i18n.JS_STRINGS)
+
+
+def test_the_unsubscribe_link_speaks_the_language_of_its_email(app, client, other_client,
+                                                               make_user):
+    ana = make_user()
+    with app.app_context():
+        user = db.session.get(User, ana)
+        user.locale = "es"
+        db.session.commit()
+        token = unsubscribe_token(user)
+
+    # Opened on a phone whose browser asks for English, by someone not logged in.
+    page = other_client.get(f"/email/unsubscribe/{token}",
+                            environ_base={"HTTP_ACCEPT_LANGUAGE": "en"}).get_data(as_text=True)
+
+    assert '<html lang="es">' in page and "¿Dejar de recibir el correo semanal?" in page

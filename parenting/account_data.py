@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import Column, Date, Select, Table, delete, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -470,20 +471,22 @@ def delete_account():
                                              refused_event="account_delete_refused")
         if wait:
             form.password.errors.append(
-                "Too many tries in a short time. Please wait a few minutes. Nothing was deleted."
+                _("Too many tries in a short time. Please wait a few minutes. Nothing was deleted.")
             )
             page = render_delete_page(form, others)
             return page, 429, {"Retry-After": str(wait)}
         if not ok:
-            form.password.errors.append("That password isn't right. Nothing was deleted.")
+            form.password.errors.append(_("That password isn't right. Nothing was deleted."))
             return render_delete_page(form, others)
         user_id = current_user.id
+        # In their language, worked out while they are still logged in.
+        farewell = _("Your account is deleted. Thank you for the care you gave — go gently.")
         household_deleted = erase_account(current_user)
         db.session.commit()
         security.log_event("account_deleted", user_id, household_deleted=household_deleted)
         session.clear()
         logout_user()
-        flash("Your account is deleted. Thank you for the care you gave — go gently.", "success")
+        flash(farewell, "success")
         response = redirect(url_for("log.home"))
         response.headers["Clear-Site-Data"] = '"cache", "storage"'
         return response

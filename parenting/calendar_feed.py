@@ -1,12 +1,15 @@
 """A household's calendar: planned routine times, daily, and its groups' sessions, weekly.
 
 Nothing but times and names: routine names (never a child's nickname or a note) and the words
-"Parenting group", so the address gives away nothing else if it leaks.
+"Parenting group", so the address gives away nothing else if it leaks. A calendar app fetches
+the feed with no language of its own, so the words are in the language of the caregiver who
+made the address (English when they have none, or have deleted their account).
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
@@ -35,7 +38,7 @@ class Sessions:
 
 
 def build_calendar(timezone: str, routines: list[PlannedRoutine], groups: list[Sessions],
-                   today: date, now: datetime) -> bytes:
+                   today: date, now: datetime, group_title: str = "Parenting group") -> bytes:
     """Return an iCalendar file: one daily event per planned routine time, one per session."""
     tz = zone(timezone)
     calendar = Calendar()
@@ -61,7 +64,7 @@ def build_calendar(timezone: str, routines: list[PlannedRoutine], groups: list[S
             event = Event()
             event.add("uid", f"group-{group.group_id}-{day.isoformat()}@tend")
             event.add("dtstamp", now)
-            event.add("summary", "Parenting group")
+            event.add("summary", group_title)
             event.add("dtstart", day)
             event.add("dtend", day + timedelta(days=1))
             event.add("transp", "TRANSPARENT")
@@ -92,4 +95,5 @@ def household_calendar(household_id: int) -> bytes:
         )
     ]
     tz = zone(household.timezone)
-    return build_calendar(household.timezone, routines, groups, local_today(tz), utcnow())
+    return build_calendar(household.timezone, routines, groups, local_today(tz), utcnow(),
+                          group_title=_("Parenting group"))

@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import get_day_names, get_month_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -154,48 +156,77 @@ class LanguageForm(FlaskForm):
             raise ValidationError(_l("Choose one of the languages listed."))
 
 
+def capitalised(name: str) -> str:
+    """Return a day or month name with a capital first letter, as a list of choices shows it."""
+    return name[:1].upper() + name[1:]
+
+
+def day_choices() -> list[tuple[str, str]]:
+    """Return the weekdays, Monday first, named in the current language."""
+    names = get_day_names("wide", context="stand-alone", locale=get_locale())
+    return [(str(i), capitalised(names[i])) for i in range(7)]
+
+
+def month_choices() -> list[tuple[str, str]]:
+    """Return the months, January first, named in the current language."""
+    names = get_month_names("wide", context="stand-alone", locale=get_locale())
+    return [(str(m), capitalised(names[m])) for m in range(1, 13)]
+
+
+# The colours' names as a person reads them; the ids are what is stored.
+COLOUR_NAMES = {
+    "#4f7cac": _l("Blue"),
+    "#5b8c5a": _l("Green"),
+    "#b5651d": _l("Amber"),
+    "#8e5ea2": _l("Plum"),
+    "#c05673": _l("Rose"),
+    "#3a8f8f": _l("Teal"),
+}
+
+
 class HouseholdForm(FlaskForm):
-    name = StringField("Household name", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Household name"), validators=[DataRequired(), Length(max=80)])
     timezone = StringField(
-        "Household time zone (days and weeks are cut here)",
+        _l("Household time zone (days and weeks are cut here)"),
         validators=[DataRequired(), valid_timezone],
     )
-    week_start = SelectField(
-        "Weeks start on",
-        choices=[(str(i), day) for i, day in enumerate(domain.WEEKDAYS)],
-        coerce=int,
-        validate_choice=True,
-    )
-    submit = SubmitField("Save")
+    week_start = SelectField(_l("Weeks start on"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.week_start.choices = day_choices()
 
 
 class ChildForm(FlaskForm):
     nickname = StringField(
-        "Nickname (no full names needed)", validators=[DataRequired(), Length(max=40)]
+        _l("Nickname (no full names needed)"), validators=[DataRequired(), Length(max=40)]
     )
-    birth_month = SelectField(
-        "Birth month",
-        choices=[(str(m), datetime(2000, m, 1).strftime("%B")) for m in range(1, 13)],
-        coerce=int,
-    )
+    birth_month = SelectField(_l("Birth month"), coerce=int)
     birth_year = IntegerField(
-        "Birth year",
+        _l("Birth year"),
         validators=[
-            InputRequired("Enter the year they were born."),
-            NumberRange(min=1990, max=2100, message="Enter a year like 2023."),
+            InputRequired(_l("Enter the year they were born.")),
+            NumberRange(min=1990, max=2100, message=_l("Enter a year like 2023.")),
         ],
     )
-    colour = ChoiceField("Colour", choices=choices(domain.CHILD_COLOURS), default="#4f7cac")
-    submit = SubmitField("Save")
+    colour = ChoiceField(_l("Colour"), default="#4f7cac")
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.birth_month.choices = month_choices()
+        self.colour.choices = [(c.id, COLOUR_NAMES.get(c.id, c.label))
+                               for c in domain.CHILD_COLOURS]
 
     def validate_birth_year(self, field):
         if field.data and field.data > datetime.now(UTC).year:
-            raise ValidationError("That year hasn't come yet.")
+            raise ValidationError(_("That year hasn't come yet."))
 
 
 class RoutineKindForm(FlaskForm):
-    label = StringField("Name", validators=[DataRequired(), Length(max=40)])
-    submit = SubmitField("Save")
+    label = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
+    submit = SubmitField(_l("Save"))
 
 
 class ButtonForm(FlaskForm):
@@ -410,7 +441,7 @@ class SkillsForm(FlaskForm):
 class PlannedTimesForm(FlaskForm):
     """Fields are added per routine kind by the view (planned_<kind id>)."""
 
-    submit = SubmitField("Save planned times")
+    submit = SubmitField(_l("Save planned times"))
 
 
 def planned_time_field(label: str) -> TimeField:
@@ -675,25 +706,27 @@ class ClockTimeField(TimeField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Enter a time between 00:00 and 23:59, like 17:30.") from error
+            raise ValueError(_("Enter a time between 00:00 and 23:59, like 17:30.")) from error
 
 
 class ReminderSettingsForm(FlaskForm):
-    special_time = BooleanField("A daily nudge for special time")
-    special_time_at = ClockTimeField("At", format="%H:%M")
-    week_ready = BooleanField("“Your week is ready”, on the first morning of each week")
-    group_tomorrow = BooleanField("“Group tomorrow”, the day before your parenting group meets")
-    weekly_email = BooleanField("A weekly email: the week's headline and what went well")
-    submit = SubmitField("Save reminders")
+    special_time = BooleanField(_l("A daily nudge for special time"))
+    special_time_at = ClockTimeField(_l("At"), format="%H:%M")
+    week_ready = BooleanField(_l("“Your week is ready”, on the first morning of each week"))
+    group_tomorrow = BooleanField(
+        _l("“Group tomorrow”, the day before your parenting group meets"))
+    weekly_email = BooleanField(_l("A weekly email: the week's headline and what went well"))
+    submit = SubmitField(_l("Save reminders"))
 
     def validate_special_time_at(self, field):
         if not self.special_time.data:
             return
         if field.data is None:
-            raise ValidationError("Choose a time for the nudge, between 07:00 and 20:59.")
+            raise ValidationError(_("Choose a time for the nudge, between 07:00 and 20:59."))
         if is_quiet(field.data.hour * 60 + field.data.minute):
             raise ValidationError(
-                "Reminders stay quiet from 21:00 to 07:00: choose a time between 07:00 and 20:59."
+                _("Reminders stay quiet from 21:00 to 07:00: choose a time between 07:00 and "
+                  "20:59.")
             )
 
 

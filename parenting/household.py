@@ -3,6 +3,7 @@
 from datetime import time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -39,7 +40,7 @@ def settings():
         household.timezone = form.timezone.data
         household.week_start = form.week_start.data
         db.session.commit()
-        flash("Household saved.", "success")
+        flash(_("Household saved."), "success")
         return redirect(url_for("household.settings"))
     members = db.session.scalars(
         select(User).where(User.household_id == household.id).order_by(User.id)
@@ -58,7 +59,7 @@ def settings():
 def create_invite():
     household = current_household()
     if not ButtonForm().validate_on_submit():
-        flash("That didn't go through. Please try again.", "error")
+        flash(_("That didn't go through. Please try again."), "error")
         return redirect(url_for("household.settings"))
     token = security.new_token()
     db.session.add(
@@ -96,7 +97,8 @@ def new_child():
         db.session.flush()
         current_user.last_child_id = child.id
         db.session.commit()
-        flash(f"{child.nickname} is added. Tap a need on the circle to log a moment.", "success")
+        flash(_("%(name)s is added. Tap a need on the circle to log a moment.",
+                name=child.nickname), "success")
         return redirect(url_for("log.home"))
     return render_template("household/child_form.html", form=form, child=None)
 
@@ -109,7 +111,7 @@ def edit_child(child_id: int):
         form.populate_obj(child)
         child.nickname = child.nickname.strip()
         db.session.commit()
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("household.list_children"))
     return render_template(
         "household/child_form.html", form=form, child=child, button=ButtonForm()
@@ -121,14 +123,15 @@ def delete_child(child_id: int):
     child = get_child_or_404(child_id)
     form = ButtonForm()
     if not form.validate_on_submit():
-        flash("That didn't go through. Please try again.", "error")
+        flash(_("That didn't go through. Please try again."), "error")
         return redirect(url_for("household.edit_child", child_id=child.id))
     if request.form.get("confirm") != child.nickname:
-        flash(f"To remove {child.nickname} and their whole log, type their nickname.", "error")
+        flash(_("To remove %(name)s and their whole log, type their nickname.",
+                name=child.nickname), "error")
         return redirect(url_for("household.edit_child", child_id=child.id))
     db.session.delete(child)
     db.session.commit()
-    flash("Removed, with everything logged for them.", "info")
+    flash(_("Removed, with everything logged for them."), "info")
     return redirect(url_for("household.list_children"))
 
 
@@ -164,7 +167,7 @@ def planned_times(child_id: int):
             else:
                 row.minute = minute
         db.session.commit()
-        flash("Planned times saved.", "success")
+        flash(_("Planned times saved."), "success")
         return redirect(url_for("household.list_children"))
     fields = [getattr(form, f"planned_{kind.id}") for kind in kinds]
     return render_template(
@@ -180,7 +183,7 @@ def routine_kinds():
         label = form.label.data.strip()
         taken = {k.label.lower() for k in household.routine_kinds}
         if label.lower() in taken:
-            form.label.errors.append("You already have a routine with that name.")
+            form.label.errors.append(_("You already have a routine with that name."))
         else:
             position = db.session.scalar(
                 select(func.coalesce(func.max(RoutineKind.position), 0)).where(
@@ -193,7 +196,7 @@ def routine_kinds():
             db.session.flush()
             kind.key = f"custom_{kind.id}"
             db.session.commit()
-            flash(f"“{label}” added to your routine buttons.", "success")
+            flash(_("“%(label)s” added to your routine buttons.", label=label), "success")
             return redirect(url_for("household.routine_kinds"))
     return render_template(
         "household/routine_kinds.html",
@@ -212,11 +215,11 @@ def edit_routine_kind(kind_id: int):
         label = form.label.data.strip()
         taken = {k.label.lower() for k in current_household().routine_kinds if k.id != kind.id}
         if label.lower() in taken:
-            form.label.errors.append("You already have a routine with that name.")
+            form.label.errors.append(_("You already have a routine with that name."))
         else:
             kind.label = label
             db.session.commit()
-            flash("Renamed.", "success")
+            flash(_("Renamed."), "success")
             return redirect(url_for("household.routine_kinds"))
     return render_template("household/routine_kind_form.html", form=form, kind=kind)
 
@@ -227,5 +230,8 @@ def toggle_routine_kind(kind_id: int):
     if ButtonForm().validate_on_submit():
         kind.hidden = not kind.hidden
         db.session.commit()
-        flash(f"“{kind.label}” is {'hidden' if kind.hidden else 'shown'}.", "info")
+        if kind.hidden:
+            flash(_("“%(label)s” is hidden.", label=kind.label), "info")
+        else:
+            flash(_("“%(label)s” is shown.", label=kind.label), "info")
     return redirect(url_for("household.routine_kinds"))

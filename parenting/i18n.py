@@ -51,6 +51,17 @@ JS_STRINGS = {
     "queue.logout_other": _l("%(count)s entries haven't been sent yet. Log out and delete them?"),
     "queue.sending": _l("Sending…"),
     "queue.discard_confirm": _l("Discard this entry? It hasn't been saved anywhere else."),
+    # household: static/js/reminders.js
+    "reminders.unsupported": _l("This browser can't show reminders. On iPhone and iPad, add Tend "
+                                "to your Home Screen and open it from there."),
+    "reminders.blocked": _l("Notifications are switched off for Tend in this browser's settings. "
+                            "Allow them there to get reminders here."),
+    "reminders.this_device": _l("This device gets reminders. Choose which ones below."),
+    "reminders.set_up_again": _l("Set up this device again"),
+    "reminders.need_permission": _l("Reminders need permission to show notifications. Nothing "
+                                    "has changed."),
+    "reminders.failed": _l("Reminders couldn't be turned on here just now (%(error)s). Please try "
+                           "again later."),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import domain, i18n
 
@@ -24,6 +25,18 @@ PRECACHED_STATIC = (
     "icons/icon-192.png",
 )
 THEME_LIGHT = "#faf8f5"
+# The hard feelings as the help page names them, mid-sentence and in lower case.
+HARD_FEELING_WORDS = {
+    "anxious": _l("anxious"),
+    "embarrassed": _l("embarrassed"),
+    "frustrated": _l("frustrated"),
+    "guilty": _l("guilty"),
+    "helpless": _l("helpless"),
+    "irritated": _l("irritated"),
+    "overwhelmed": _l("overwhelmed"),
+    "sad": _l("sad"),
+    "worried": _l("worried"),
+}
 
 
 @bp.route("/about")
@@ -36,8 +49,13 @@ def help_page():
     return render_template(
         "pages/help.html",
         needs=domain.NEEDS,
-        hard_feelings=sorted(domain.HARD_FEELINGS),
+        hard_feelings=hard_feeling_words(),
     )
+
+
+def hard_feeling_words() -> list[str]:
+    """Return the hard feelings in the current language, in its alphabetical order."""
+    return sorted(str(HARD_FEELING_WORDS[f]) for f in domain.HARD_FEELINGS)
 
 
 @bp.route("/healthz")

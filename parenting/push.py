@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
@@ -135,15 +136,15 @@ def public_name(host: str) -> bool:
 def subscription_problem(endpoint: str, p256dh: str, auth: str, testing: bool) -> str | None:
     """Return why a browser's subscription can't be used, or None when it can."""
     if not endpoint or len(endpoint) > MAX_ENDPOINT or not endpoint_allowed(endpoint, testing):
-        return "This browser's push address isn't one Tend can use (it must be https)."
+        return _("This browser's push address isn't one Tend can use (it must be https).")
     try:
         point = b64url_decode(p256dh)
         secret = b64url_decode(auth)
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
     except (binascii.Error, ValueError):
-        return "This browser's push keys aren't readable. Try turning reminders on again."
+        return _("This browser's push keys aren't readable. Try turning reminders on again.")
     if len(point) != 65 or len(secret) != 16:
-        return "This browser's push keys aren't readable. Try turning reminders on again."
+        return _("This browser's push keys aren't readable. Try turning reminders on again.")
     return None
 
 

@@ -13,11 +13,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
-from . import calendar_feed, push, security
+from . import calendar_feed, i18n, push, security
 from .access import current_household, require_id
 from .extensions import csrf, db
 from .forms import ButtonForm, PushSubscriptionForm, ReminderSettingsForm
@@ -89,7 +91,7 @@ def index():
         settings.weekly_email = form.weekly_email.data
         db.session.add(settings)
         db.session.commit()
-        flash("Reminders saved.", "success")
+        flash(_("Reminders saved."), "success")
         return redirect(url_for("reminders.index"))
     return render_page(form)
 
@@ -118,7 +120,7 @@ def add_device():
     device.device = coarse_device(request.user_agent.string)
     db.session.add(device)
     db.session.commit()
-    flash("Reminders are on for this device. Choose which ones below.", "success")
+    flash(_("Reminders are on for this device. Choose which ones below."), "success")
     return redirect(url_for("reminders.index"))
 
 
@@ -134,7 +136,7 @@ def remove_device(device_id: int):
     if ButtonForm().validate_on_submit():
         db.session.delete(device)
         db.session.commit()
-        flash("That device won't get reminders any more.", "info")
+        flash(_("That device won't get reminders any more."), "info")
     return redirect(url_for("reminders.index"))
 
 
@@ -172,7 +174,7 @@ def revoke_feed():
             .values(revoked_at=utcnow())
         )
         db.session.commit()
-        flash("The calendar address is switched off. Calendars using it get nothing now.",
+        flash(_("The calendar address is switched off. Calendars using it get nothing now."),
               "info")
     return redirect(url_for("reminders.index"))
 
@@ -187,7 +189,9 @@ def calendar(token: str):
         )
     if feed is None or feed.revoked_at is not None:
         abort(404)
-    body = calendar_feed.household_calendar(feed.household_id)
+    maker = db.session.get(User, feed.created_by_id) if feed.created_by_id else None
+    with force_locale(i18n.valid(maker.locale if maker else None) or i18n.DEFAULT):
+        body = calendar_feed.household_calendar(feed.household_id)
     response = current_app.response_class(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="tend.ics"'
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -225,11 +229,13 @@ def user_for_unsubscribe(token: str) -> User:
 @csrf.exempt
 def unsubscribe(token: str):
     user = user_for_unsubscribe(token)
-    if request.method == "POST":
-        db.session.execute(
-            update(ReminderSettings).where(ReminderSettings.user_id == user.id)
-            .values(weekly_email=False)
-        )
-        db.session.commit()
-        return render_template("reminders/unsubscribed.html")
-    return render_template("reminders/unsubscribe.html", token=token)
+    # In the language the email was written in, whatever the browser that opens the link.
+    with force_locale(i18n.valid(user.locale) or i18n.current()):
+        if request.method == "POST":
+            db.session.execute(
+                update(ReminderSettings).where(ReminderSettings.user_id == user.id)
+                .values(weekly_email=False)
+            )
+            db.session.commit()
+            return render_template("reminders/unsubscribed.html")
+        return render_template("reminders/unsubscribe.html", token=token)

@@ -532,6 +532,18 @@ def test_deleting_logs_out_and_says_goodbye(client, family):
     assert "don't match" in flashed(login(client))
 
 
+def test_the_goodbye_is_in_the_language_the_account_chose(app, client, family):
+    with app.app_context():
+        db.session.get(User, family.user).locale = "es"
+        db.session.commit()
+
+    delete_account(client)
+
+    # The next page is the browser's English; the goodbye was worked out before logging out.
+    assert "Tu cuenta está borrada. Gracias por todo el cuidado que diste." in flashed(
+        client.get("/"))
+
+
 def test_a_co_caregiver_keeps_the_household_and_its_log(
     app, client, other_client, family, make_user, make_moment, join_household, count, fetch
 ):

@@ -117,3 +117,29 @@ def test_switching_the_address_off(client, make_user, count):
 def test_an_unknown_or_overlong_address_is_a_404(client):
     assert client.get("/calendar/" + "x" * 43 + ".ics").status_code == 404
     assert client.get("/calendar/" + "x" * 200 + ".ics").status_code == 404
+
+
+def test_the_feed_speaks_the_language_of_whoever_made_it(client, other_client, app, make_user,
+                                                          make_child):
+    ana = make_user()
+    make_child(ana)
+    with app.app_context():
+        user = db.session.get(User, ana)
+        user.locale = "es"
+        fay = User(email="fay@example.org", display_name="Fay", password_hash="x",
+                   is_facilitator=True)
+        db.session.add(fay)
+        db.session.flush()
+        group = Group(facilitator_id=fay.id, name="Martes", start_date=date(2026, 11, 3),
+                      weeks=2, invite_code="MARTES12")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(Membership(group_id=group.id, user_id=ana, household_id=user.household_id))
+        db.session.commit()
+    token = feed_token(client)
+
+    # A calendar app asks in no language, or in English: the words stay Ana's.
+    response = other_client.get(f"/calendar/{token}.ics",
+                                environ_base={"HTTP_ACCEPT_LANGUAGE": "en"})
+
+    assert {str(e["summary"]) for e in events(response.get_data())} == {"Grupo de crianza"}

@@ -392,3 +392,43 @@ def test_bad_household_settings_get_a_message_and_keep_what_was_typed(
         assert 'value="The Reeds"' in page
     saved = household(app, user)
     assert (saved.timezone, saved.week_start) == ("Europe/London", 0)
+
+
+# In Spanish
+
+SPANISH = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}
+
+
+def test_month_and_day_names_follow_the_language(client, make_user):
+    make_user()
+
+    english_child = flashed(client.get("/children/new"))
+    english_household = flashed(client.get("/household"))
+    client.environ_base.update(SPANISH)
+    spanish_child = flashed(client.get("/children/new"))
+    spanish_household = flashed(client.get("/household"))
+
+    assert '<option value="1">January</option>' in english_child
+    assert '<option selected value="0">Monday</option>' in english_household
+    assert '<option value="1">Enero</option>' in spanish_child
+    assert '<option value="12">Diciembre</option>' in spanish_child
+    assert '<option selected value="0">Lunes</option>' in spanish_household
+    assert "Verde azulado" in spanish_child
+
+
+def test_a_child_added_and_a_mistyped_removal_are_told_in_spanish(client, make_user, app,
+                                                                 count):
+    client.environ_base.update(SPANISH)
+    make_user()
+
+    added = flashed(client.post("/children/new", data=CHILD, follow_redirects=True))
+    with app.app_context():
+        child_id = db.session.scalar(select(Child.id))
+    refused = flashed(client.post(f"/children/{child_id}/delete", data={"confirm": "mo"},
+                                  follow_redirects=True))
+    too_late = flashed(client.post("/children/new", data={**CHILD, "birth_year": "2999"}))
+
+    assert "Mo ya está en Tend. Toca una necesidad en el círculo" in added
+    assert "Para quitar a Mo y todo su registro, escribe su apodo." in refused
+    assert count(Child) == 1
+    assert "Ese año todavía no ha llegado." in too_late

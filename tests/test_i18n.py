@@ -1,9 +1,7 @@
 """Languages: complete catalogues, how a language is chosen, and every page read in Spanish.
 
 The scan at the end logs in Spanish-speaking users with data and reads every page they can
-reach, looking for English words left outside _(). Pages still to be wrapped are listed in
-PAGES_NOT_YET_TRANSLATED: their scan is expected to fail (strict), so wrapping a page makes
-its test pass unexpectedly until it is taken off the list.
+reach, looking for English words left outside _(). A new page joins PAGES.
 """
 
 import html
@@ -110,7 +108,8 @@ def test_every_script_string_is_in_the_catalogue():
     """tendT("key") in static/js reads JS_STRINGS; a key missing there would show as the key."""
     used = set()
     for script in (ROOT / "static" / "js").glob("*.js"):
-        used |= set(re.findall(r"\"((?:timer|queue|charts)\.\w+)\"", script.read_text("utf-8")))
+        text = script.read_text("utf-8")
+        used |= set(re.findall(r"\"((?:timer|queue|charts|reminders)\.\w+)\"", text))
     assert used, "no script uses tendT"
     assert used <= set(i18n.JS_STRINGS)
 
@@ -373,6 +372,7 @@ PAGES = {
     "planned_times": ("parent", "/children/{child}/planned-times"),
     "routine_kinds": ("parent", "/routine-kinds"),
     "routine_kind_edit": ("parent", "/routine-kinds/{kind}/edit"),
+    "reminders": ("parent", "/reminders"),
     "share_links": ("parent", "/share-links"),
     "share_link_new": ("parent", "/children/{child}/share-links/new"),
     "parent_groups": ("parent", "/groups"),
@@ -388,25 +388,6 @@ PAGES = {
     "group_labels": ("facilitator", "/groups/{group}/labels"),
     "group_week": ("facilitator", "/groups/{group}/weeks/" + WEEK),
     "facilitator_account": ("facilitator", "/account"),
-}
-
-# Pages whose strings are not wrapped yet (issue #12, part 2). Their scan must fail until
-# they are: take a page off this list in the same commit that wraps it.
-PAGES_NOT_YET_TRANSLATED = {
-    # pages/ (welcome, help, about, offline)
-    "welcome",
-    "help_logged_out",
-    "about",
-    "offline",
-    "help",
-    # household/
-    "household",
-    "children",
-    "child_new",
-    "child_edit",
-    "planned_times",
-    "routine_kinds",
-    "routine_kind_edit",
 }
 
 
@@ -479,12 +460,7 @@ def visible_text(page: str) -> str:
     return NOT_WORDS.sub(" ", html.unescape(" ".join([text, *labels])))
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="not wrapped yet: PAGES_NOT_YET_TRANSLATED"))
-    if name in PAGES_NOT_YET_TRANSLATED else name
-    for name in PAGES
-])
+@pytest.mark.parametrize("name", PAGES)
 def test_every_page_reads_in_spanish(spanish_world, name):
     app, clients, ids = spanish_world
     who, url = PAGES[name]
@@ -496,10 +472,6 @@ def test_every_page_reads_in_spanish(spanish_world, name):
     assert '<html lang="es">' in page
     english = sorted(set(ENGLISH.findall(visible_text(page))))
     assert english == [], f"English on {url}: {english}"
-
-
-def test_the_untranslated_list_names_only_pages_that_exist():
-    assert set(PAGES) >= PAGES_NOT_YET_TRANSLATED
 
 
 def test_the_scan_catches_a_string_left_in_english():

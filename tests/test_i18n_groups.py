@@ -53,11 +53,6 @@ PAGES = {
                      "/shared-moments/{unshared}/comment"),
 }
 
-# Pages of this area that also show another area's strings: strict, like test_i18n.py's
-# PAGES_NOT_YET_TRANSLATED, so merging that area makes them pass and fail until removed.
-WAITS_FOR_OTHER_AREAS: set[str] = set()
-
-
 def text_of(response) -> str:
     """Return what a page says, tags and scripts left out, spaces collapsed."""
     return re.sub(r"\s+", " ", visible_text(response.get_data(as_text=True))).strip()
@@ -119,12 +114,7 @@ def world(tmp_path_factory, empty_database):
     traveller.stop()
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True, reason="shows another area's strings, not wrapped on this branch"))
-    if name in WAITS_FOR_OTHER_AREAS else name
-    for name in PAGES
-])
+@pytest.mark.parametrize("name", PAGES)
 def test_every_group_and_link_page_reads_in_spanish(world, name):
     app, clients, ids = world
     who, url = PAGES[name]
@@ -136,10 +126,6 @@ def test_every_group_and_link_page_reads_in_spanish(world, name):
     assert '<html lang="es">' in page
     english = sorted(set(ENGLISH.findall(visible_text(page))))
     assert english == [], f"English on {url}: {english}"
-
-
-def test_the_untranslated_list_names_only_pages_that_exist():
-    assert set(PAGES) >= WAITS_FOR_OTHER_AREAS
 
 
 def test_a_facilitators_own_word_for_a_need_shows_exactly_as_typed_in_spanish(world):

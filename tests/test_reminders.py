@@ -1,16 +1,20 @@
 """The Reminders page: choices off by default, times checked, devices added and removed."""
 
 import base64
+import re
+from pathlib import Path
 
 import pytest
 from conftest import flashed, signup
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
+from test_i18n import ENGLISH, visible_text
 
-from parenting import create_app, push
+from parenting import create_app, i18n, push
 from parenting.extensions import db
-from parenting.models import PushSubscription, ReminderSettings
+from parenting.models import PushSubscription, ReminderSettings, User
+from parenting.reminders import unsubscribe_token
 
 
 def b64url(data: bytes) -> str:
@@ -189,3 +193,62 @@ def test_the_vapid_key_can_come_from_the_environment_as_raw_base64url():
     assert push.parse_private_key(raw).private_numbers() == key.private_numbers()
     with pytest.raises(ValueError, match="32 bytes"):
         push.parse_private_key("c2hvcnQ")
+
+
+# In Spanish
+
+SPANISH = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}
+
+
+def english_on(page: str) -> list[str]:
+    return sorted(set(ENGLISH.findall(visible_text(page))))
+
+
+def test_the_calendar_address_and_unsubscribe_pages_read_in_spanish(client, make_user, app):
+    client.environ_base.update(SPANISH)
+    ana = make_user()
+
+    created = client.post("/reminders/calendar").get_data(as_text=True)
+    with app.app_context():
+        token = unsubscribe_token(db.session.get(User, ana))
+    asking = client.get(f"/email/unsubscribe/{token}").get_data(as_text=True)
+    done = client.post(f"/email/unsubscribe/{token}").get_data(as_text=True)
+
+    assert "Tu dirección de calendario" in created and english_on(created) == []
+    assert "¿Dejar de recibir el correo semanal?" in asking and english_on(asking) == []
+    assert "El correo semanal está desactivado" in done and english_on(done) == []
+
+
+def test_a_time_that_cannot_be_used_is_explained_in_spanish(client, make_user):
+    client.environ_base.update(SPANISH)
+    make_user()
+
+    late = flashed(client.post("/reminders", data={"special_time": "y",
+                                                   "special_time_at": "22:15"}))
+    garbled = flashed(client.post("/reminders", data={"special_time": "y",
+                                                      "special_time_at": "tea time"}))
+
+    assert "Los recordatorios descansan de 21:00 a 07:00" in late
+    assert "Escribe una hora entre 00:00 y 23:59, como 17:30." in garbled
+
+
+def test_every_string_the_reminders_script_shows_is_in_the_catalogue():
+    script = Path(__file__).resolve().parent.parent / "static/js/reminders.js"
+    keys = set(re.findall(r"\"(reminders\.\w+)\"", script.read_text("utf-8")))
+    assert keys and keys <= set(i18n.JS_STRINGS)
+
+
+def test_the_unsubscribe_link_speaks_the_language_of_its_email(app, client, other_client,
+                                                               make_user):
+    ana = make_user()
+    with app.app_context():
+        user = db.session.get(User, ana)
+        user.locale = "es"
+        db.session.commit()
+        token = unsubscribe_token(user)
+
+    # Opened on a phone whose browser asks for English, by someone not logged in.
+    page = other_client.get(f"/email/unsubscribe/{token}",
+                            environ_base={"HTTP_ACCEPT_LANGUAGE": "en"}).get_data(as_text=True)
+
+    assert '<html lang="es">' in page and "¿Dejar de recibir el correo semanal?" in page

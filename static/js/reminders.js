@@ -8,14 +8,15 @@
   const status = box.querySelector("[data-push-status]");
   const form = box.querySelector("[data-push-form]");
   const button = box.querySelector("[data-push-subscribe]");
+  const tr = (key, values) => window.tendT(key, values);
   const say = (text) => { status.textContent = text; };
 
   if (!("serviceWorker" in navigator && "PushManager" in window && "Notification" in window)) {
-    say("This browser can't show reminders. On iPhone and iPad, add Tend to your Home Screen and open it from there.");
+    say(tr("reminders.unsupported"));
     return;
   }
   if (Notification.permission === "denied") {
-    say("Notifications are switched off for Tend in this browser's settings. Allow them there to get reminders here.");
+    say(tr("reminders.blocked"));
     return;
   }
   form.hidden = false;
@@ -48,8 +49,8 @@
       const row = document.querySelector(`[data-endpoint-hash="${hash}"]`);
       if (!row) return;
       row.querySelector("[data-this-device]").hidden = false;
-      say("This device gets reminders. Choose which ones below.");
-      button.textContent = "Set up this device again";
+      say(tr("reminders.this_device"));
+      button.textContent = tr("reminders.set_up_again");
     })
     .catch(() => {});
 
@@ -60,7 +61,7 @@
     try {
       const permission = await Notification.requestPermission();
       if (permission !== "granted") {
-        say("Reminders need permission to show notifications. Nothing has changed.");
+        say(tr("reminders.need_permission"));
         return;
       }
       const registration = await navigator.serviceWorker.ready;
@@ -82,7 +83,7 @@
       form.dataset.filled = "1";
       form.submit();
     } catch (err) {
-      say("Reminders couldn't be turned on here just now (" + err.name + "). Please try again later.");
+      say(tr("reminders.failed", { error: err.name }));
     } finally {
       button.disabled = false;
     }

@@ -106,3 +106,26 @@ def test_the_service_worker_shows_a_reminder_and_opens_its_page(new_context, liv
         """navigator.serviceWorker.ready.then((r) => r.getNotifications({tag: "other"}))
              .then((list) => list.map((n) => n.data))"""), what="the second notification")
     assert other == [{"path": "/"}]
+
+
+def test_the_reminders_script_speaks_spanish(new_context, live):
+    ctx = new_context(service_workers="allow", permissions=["notifications"])
+    ctx.add_init_script(FAKE_PUSH_MANAGER)
+    page = ctx.new_page()
+    sign_up(page)
+    page.goto("/account")
+    page.select_option("#language", "es")
+    page.click("form[action$='/account/language'] button[type=submit]")
+    page.goto("/reminders")
+    expect(page.locator("main h1")).to_have_text("Recordatorios")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+    page.click("[data-push-subscribe]")
+
+    expect(page.locator(".flashes")).to_contain_text(
+        "Los recordatorios están activados en este dispositivo.")
+    expect(page.locator("[data-push-status]")).to_have_text(
+        "Este dispositivo recibe recordatorios. Elige cuáles quieres aquí abajo.")
+    expect(page.locator("[data-push-subscribe]")).to_have_text(
+        "Volver a configurar este dispositivo")
+    expect(page.locator("[data-this-device]")).to_have_text("este dispositivo")

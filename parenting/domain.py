@@ -37,6 +37,10 @@ class Labels(Mapping):
         """Return (id, label) pairs for a form, each label translated when it is shown."""
         return list(self._names.items())
 
+    def translated(self) -> dict[str, str]:
+        """Return every label in the reader's language, for a page that shows many of them."""
+        return {key: str(name) for key, name in self._names.items()}
+
 
 SECURE_BASE = "secure_base"
 SAFE_HAVEN = "safe_haven"
@@ -157,11 +161,13 @@ DEFAULT_KIND_LABELS = Labels({
 })
 
 
+_DEFAULT_KIND_NAMES = {k.id: k.name for k in DEFAULT_ROUTINE_KINDS}
+
+
 def kind_label(key: str | None, label: str) -> str:
     """Return a routine kind's name to show: a default one translated, a renamed one as typed."""
-    default = next((k for k in DEFAULT_ROUTINE_KINDS if k.id == key), None)
-    if default is not None and default.name == label:
-        return DEFAULT_KIND_LABELS[default.id]
+    if key is not None and _DEFAULT_KIND_NAMES.get(key) == label:
+        return DEFAULT_KIND_LABELS[key]
     return label
 
 

@@ -642,8 +642,9 @@ def day(child_id: int, day: str):
         prev_day=the_day - timedelta(days=1),
         next_day=the_day + timedelta(days=1) if the_day < today_ else None,
         is_today=the_day == today_,
-        need_labels=domain.NEED_LABELS,
-        response_labels=domain.RESPONSE_LABELS,
+        # Translated once for the page, not once per entry.
+        need_labels=domain.NEED_LABELS.translated(),
+        response_labels=domain.RESPONSE_LABELS.translated(),
         button=ButtonForm(),
         comments=visible_comments([m.id for m in moments], for_parent=True),
         tz=tz,

@@ -74,10 +74,20 @@ LOCAL_PATTERNS = {
 }
 
 
+# Formats no language writes its own way: their pattern needs no look-up of the language.
+SAME_IN_EVERY_LANGUAGE = frozenset(DATE_PATTERNS) - {n for p in LOCAL_PATTERNS.values() for n in p}
+
+
 def pattern(name: str) -> str:
     """Return the CLDR pattern for a named format in this request's language."""
     lang = str(get_locale() or "en").split("_")[0]
     return LOCAL_PATTERNS.get(lang, {}).get(name) or DATE_PATTERNS[name]
+
+
+# Every language Tend speaks writes a 24-hour time with the same two-digit numbers, so this
+# pattern needs no locale data: strftime gives Babel's answer at a fraction of its cost, which
+# a day view showing dozens of entries pays once per entry.
+PLAIN_TIME = "HH:mm"
 
 
 def local_time_filter(value: datetime | None, fmt: str = "time",
@@ -85,7 +95,11 @@ def local_time_filter(value: datetime | None, fmt: str = "time",
     """Format a stored time in the household's zone (a page listing many passes it as tz)."""
     if value is None:
         return ""
-    return format_datetime(to_local(value, tz), pattern(fmt), rebase=False)
+    local = to_local(value, tz)
+    wanted = DATE_PATTERNS[fmt] if fmt in SAME_IN_EVERY_LANGUAGE else pattern(fmt)
+    if wanted == PLAIN_TIME:
+        return local.strftime("%H:%M")
+    return format_datetime(local, wanted, rebase=False)
 
 
 def local_date_filter(value: datetime | date | None, fmt: str = "day") -> str:

@@ -284,6 +284,8 @@ def week_rhythm_dict(
     shown = [m for m in marks if m[0] in day_set]
     kinds = _kind_order(kind_labels, [k for _, _, k in shown] + list(planned))
     colours = routine_colours(kinds)
+    # One babel lookup per day, not one per mark: a busy week has dozens of marks.
+    labels = {d: day_label(d) for d in days}
 
     for kind in kinds:
         points = sorted((d, minute) for d, minute, k in shown if k == kind)
@@ -300,7 +302,7 @@ def week_rhythm_dict(
                 "mode": "markers",
                 "marker": {"color": colours[kind], "size": 10, "line": {"width": 0}},
                 "cliponaxis": False,
-                "text": [f"{day_label(d)} · {label} {clock(minute)}" for d, minute in points],
+                "text": [f"{labels[d]} · {label} {clock(minute)}" for d, minute in points],
                 "hovertemplate": "%{text}<extra></extra>",
             }
         )
@@ -365,7 +367,7 @@ def week_rhythm_dict(
             categoryarray=rows,
             tickmode="array",
             tickvals=rows,
-            ticktext=[day_label(d) for d in days],
+            ticktext=[labels[d] for d in days],
             # Every day keeps its row even when nothing was logged, first day at the top.
             range=[len(days) - 0.5, -0.5],
         ),

@@ -284,6 +284,8 @@ def week_rhythm_dict(
     shown = [m for m in marks if m[0] in day_set]
     kinds = _kind_order(kind_labels, [k for _, _, k in shown] + list(planned))
     colours = routine_colours(kinds)
+    # One babel lookup per day, not one per mark: a busy week has dozens of marks.
+    labels = {d: day_label(d) for d in days}
 
     for kind in kinds:
         points = sorted((d, minute) for d, minute, k in shown if k == kind)
@@ -300,7 +302,7 @@ def week_rhythm_dict(
                 "mode": "markers",
                 "marker": {"color": colours[kind], "size": 10, "line": {"width": 0}},
                 "cliponaxis": False,
-                "text": [f"{day_label(d)} · {label} {clock(minute)}" for d, minute in points],
+                "text": [f"{labels[d]} · {label} {clock(minute)}" for d, minute in points],
                 "hovertemplate": "%{text}<extra></extra>",
             }
         )
@@ -365,7 +367,7 @@ def week_rhythm_dict(
             categoryarray=rows,
             tickmode="array",
             tickvals=rows,
-            ticktext=[day_label(d) for d in days],
+            ticktext=[labels[d] for d in days],
             # Every day keeps its row even when nothing was logged, first day at the top.
             range=[len(days) - 0.5, -0.5],
         ),
@@ -421,27 +423,35 @@ def figure_json(fig: go.Figure | dict) -> str:
         # plain dict well under one. "/" is escaped as plotly.py does; tests hold both paths
         # to the same bytes.
         bare = {**fig, "layout": {**fig.get("layout", {}), "template": _NO_TEMPLATE_JSON}}
-        text = json.dumps(_plotly_key_order(bare), separators=(",", ":"))
-        text = text.replace("/", "\\u002f")
+        text = _plotly_ordered_json(bare).replace("/", "\\u002f")
     # Labels are user text (routine names): never let one close the script element.
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _plotly_key_order(fig: dict) -> dict:
-    """Order a figure dict's keys as plotly.py writes them: sorted, a trace's type last."""
-    ordered = _sorted_keys(fig)
-    for trace in ordered.get("data", []):
-        if "type" in trace:
-            trace["type"] = trace.pop("type")
-    return ordered
+def _plotly_ordered_json(fig: dict) -> str:
+    """Return compact JSON with keys as plotly.py writes them: sorted, a trace's type last.
+
+    The encoder sorts: a week's charts hold thousands of values, and walking them in Python to
+    reorder the keys cost more than the encoding itself.
+    """
+    parts = []
+    for key in sorted(fig):
+        if key == "data":
+            value = "[" + ",".join(_trace_json(trace) for trace in fig[key]) + "]"
+        else:
+            value = json.dumps(fig[key], separators=(",", ":"), sort_keys=True)
+        parts.append(json.dumps(key) + ":" + value)
+    return "{" + ",".join(parts) + "}"
 
 
-def _sorted_keys(value):
-    if isinstance(value, dict):
-        return {key: _sorted_keys(value[key]) for key in sorted(value)}
-    if isinstance(value, list | tuple):
-        return [_sorted_keys(item) for item in value]
-    return value
+def _trace_json(trace: dict) -> str:
+    if "type" not in trace:
+        return json.dumps(trace, separators=(",", ":"), sort_keys=True)
+    rest = {key: value for key, value in trace.items() if key != "type"}
+    kind = json.dumps("type") + ":" + json.dumps(trace["type"], separators=(",", ":"),
+                                                  sort_keys=True)
+    body = json.dumps(rest, separators=(",", ":"), sort_keys=True)
+    return body[:-1] + ("," if rest else "") + kind + "}"
 
 
 def describe_needs(

@@ -1,7 +1,9 @@
 """One form per screen. Every field is validated on the server."""
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
+from babel import support
 from babel.dates import get_day_names, get_month_names
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -24,6 +26,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -100,7 +103,36 @@ def reasonable_past(form, field):
         raise ValidationError(_("That date is too far back. Check the year."))
 
 
-class SignupForm(FlaskForm):
+@cache
+def wtforms_catalogue(language: str) -> support.Translations:
+    """Return WTForms' own messages ("Not a valid choice.") in `language`, read once per process."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class WTFormsMessages:
+    """WTForms' own messages in the request's language, as Flask-WTF gives them."""
+
+    def gettext(self, string):
+        return wtforms_catalogue(i18n.current()).ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return wtforms_catalogue(i18n.current()).ungettext(singular, plural, n)
+
+
+class TendForm(FlaskForm):
+    """Every form's base."""
+
+    class Meta:
+        # Flask-WTF reads WTForms' catalogue from disk in every request that builds a form
+        # (a .mo parse, five stats, the plural rule compiled with exec); this reads it once.
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
+
+
+WTFORMS_MESSAGES = WTFormsMessages()
+
+
+class SignupForm(TendForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     display_name = StringField(
         _l("Your name, as others in the household will see it"),
@@ -127,20 +159,20 @@ class SignupForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TendForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD)])
     remember = BooleanField(_l("Remember me on this phone"))
     submit = SubmitField(_l("Log in"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(TendForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
     timezone = StringField(_l("Your time zone"), validators=[DataRequired(), valid_timezone])
     submit = SubmitField(_l("Save"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(TendForm):
     """The language picker under Account; blank follows the browser."""
 
     language = SelectField(_l("Tend speaks to you in"), validate_choice=False)
@@ -184,7 +216,7 @@ COLOUR_NAMES = {
 }
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(TendForm):
     name = StringField(_l("Household name"), validators=[DataRequired(), Length(max=80)])
     timezone = StringField(
         _l("Household time zone (days and weeks are cut here)"),
@@ -198,7 +230,7 @@ class HouseholdForm(FlaskForm):
         self.week_start.choices = day_choices()
 
 
-class ChildForm(FlaskForm):
+class ChildForm(TendForm):
     nickname = StringField(
         _l("Nickname (no full names needed)"), validators=[DataRequired(), Length(max=40)]
     )
@@ -224,18 +256,18 @@ class ChildForm(FlaskForm):
             raise ValidationError(_("That year hasn't come yet."))
 
 
-class RoutineKindForm(FlaskForm):
+class RoutineKindForm(TendForm):
     label = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
     submit = SubmitField(_l("Save"))
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(TendForm):
     """A form with only a CSRF token: one-tap POST actions."""
 
     submit = SubmitField("OK")
 
 
-class MomentForm(FlaskForm):
+class MomentForm(TendForm):
     child_id = RadioField(_l("Child"), coerce=int, validate_choice=False)
     need = ChoiceField(
         _l("What did they need?"),
@@ -306,14 +338,14 @@ class MomentForm(FlaskForm):
             raise ValidationError(str(REPAIR_BEFORE_MOMENT))
 
 
-class PromptAnswerForm(FlaskForm):
+class PromptAnswerForm(TendForm):
     prompt_id = HiddenField(validators=[DataRequired(), Length(max=60)])
     answer = TextAreaField(_l("Your thoughts"),
                            validators=[DataRequired(), Length(max=NOTE_MAX)])
     submit = SubmitField(_l("Save my answer"))
 
 
-class ReconnectForm(FlaskForm):
+class ReconnectForm(TendForm):
     repaired_at = DateTimeLocalField(
         _l("When"), format="%Y-%m-%dT%H:%M",
         validators=[Optional(), not_in_future, reasonable_past],
@@ -327,12 +359,12 @@ class ReconnectForm(FlaskForm):
         self.tz = tz
 
 
-class RoutineTapForm(FlaskForm):
+class RoutineTapForm(TendForm):
     child_id = HiddenField(validators=[DataRequired()])
     kind_id = HiddenField(validators=[DataRequired()])
 
 
-class RoutineForm(FlaskForm):
+class RoutineForm(TendForm):
     started_at = DateTimeLocalField(
         _l("Started"), format="%Y-%m-%dT%H:%M",
         validators=[InputRequired(_l("Enter when it started.")), not_in_future, reasonable_past],
@@ -425,12 +457,12 @@ class RoutineEntryForm(RoutineForm):
     submit = None
 
 
-class SpecialTimeStartForm(FlaskForm):
+class SpecialTimeStartForm(TendForm):
     child_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Start 5 minutes"))
 
 
-class SkillsForm(FlaskForm):
+class SkillsForm(TendForm):
     skills = MultiCheckboxField(
         _l("Which did you use?"), choices=choices(domain.SPECIAL_TIME_SKILLS)
     )
@@ -438,7 +470,7 @@ class SkillsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class PlannedTimesForm(FlaskForm):
+class PlannedTimesForm(TendForm):
     """Fields are added per routine kind by the view (planned_<kind id>)."""
 
     submit = SubmitField(_l("Save planned times"))
@@ -449,7 +481,7 @@ def planned_time_field(label: str) -> TimeField:
     return TimeField(label, validators=[Optional()], format="%H:%M")
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(TendForm):
     feeling = ChoiceField(
         _l("One word for how I feel"), choices=domain.FEELING_LABELS.choices(),
         validators=[Optional()],
@@ -475,12 +507,12 @@ class CheckInForm(FlaskForm):
         return True
 
 
-class WeekReflectionForm(FlaskForm):
+class WeekReflectionForm(TendForm):
     answer = TextAreaField(_l("Your reflection"), validators=[DataRequired(), Length(max=NOTE_MAX)])
     submit = SubmitField(_l("Save my reflection"))
 
 
-class GroupForm(FlaskForm):
+class GroupForm(TendForm):
     name = StringField(_l("Group name"), validators=[DataRequired(), Length(max=80)])
     start_date = DateField(_l("First session"),
                            validators=[InputRequired(_l("Enter the start date."))])
@@ -496,7 +528,7 @@ class GroupForm(FlaskForm):
             raise ValidationError(_("Check the year of that date."))
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(TendForm):
     week = IntegerField(_l("Week"), validators=[InputRequired(_l("Enter the week number."))])
     theme = StringField(
         _l("Theme (leave blank to clear the week)"),
@@ -523,19 +555,19 @@ class ThemeForm(FlaskForm):
             )
 
 
-class JoinGroupForm(FlaskForm):
+class JoinGroupForm(TendForm):
     code = StringField(_l("Invite code from your facilitator"), validators=[DataRequired(),
                                                                        Length(max=32)])
     submit = SubmitField(_l("Continue"))
 
 
-class ShareWeekForm(FlaskForm):
+class ShareWeekForm(TendForm):
     include_notes = BooleanField(_l("Include my notes on moments"))
     include_reflection = BooleanField(_l("Include my reflection of the week"))
     submit = SubmitField(_l("Share this week"))
 
 
-class EveryWeekForm(FlaskForm):
+class EveryWeekForm(TendForm):
     share_every_week = BooleanField(_l("Share every week automatically"))
     include_notes = BooleanField(_l("Include my notes on moments"))
     include_reflection = BooleanField(_l("Include my reflection of the week"))
@@ -545,7 +577,7 @@ class EveryWeekForm(FlaskForm):
 QUESTION_MAX = 300
 
 
-class ShareQuestionForm(FlaskForm):
+class ShareQuestionForm(TendForm):
     question = TextAreaField(
         _l("Something I'd like to bring to the group"),
         validators=[Optional(), Length(max=QUESTION_MAX,
@@ -555,7 +587,7 @@ class ShareQuestionForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class MomentCommentForm(FlaskForm):
+class MomentCommentForm(TendForm):
     starter = ChoiceField(_l("Start with"), choices=choices(domain.COMMENT_STARTERS))
     # No Optional(): it would stop validate_text, which also covers a starter alone.
     text = TextAreaField(_l("In your own words"))
@@ -577,12 +609,12 @@ class MomentCommentForm(FlaskForm):
             )
 
 
-class FacilitatorNoteForm(FlaskForm):
+class FacilitatorNoteForm(TendForm):
     text = TextAreaField(_l("A short note back"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Send note"))
 
 
-class NeedLabelsForm(FlaskForm):
+class NeedLabelsForm(TendForm):
     """Fields are added per need by the view (label_<need id>)."""
 
     submit = SubmitField(_l("Save labels"))
@@ -593,7 +625,7 @@ def need_label_field(default: str) -> StringField:
     return StringField(default, validators=[Optional(), Length(max=40)])
 
 
-class ShareLinkForm(FlaskForm):
+class ShareLinkForm(TendForm):
     first_week = SelectField(_l("From the week of"), validate_choice=True)
     last_week = SelectField(_l("To the week of"), validate_choice=True)
     days = IntegerField(
@@ -616,7 +648,7 @@ class ShareLinkForm(FlaskForm):
             raise ValidationError(_("The last week can't be before the first."))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(TendForm):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD)],
@@ -629,7 +661,7 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField(_l("Delete my account"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(TendForm):
     """A new password, checked against the policy and the account's email; a reset's form."""
 
     new_password = PasswordField(
@@ -664,7 +696,7 @@ def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(TendForm):
     email = EmailField(
         _l("New email"),
         # Phone keyboards add a space after a suggested address.
@@ -680,7 +712,7 @@ class ChangeEmailForm(FlaskForm):
     submit = SubmitField(_l("Change my email"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(TendForm):
     email = EmailField(
         _l("Your email"),
         filters=[strip_text],
@@ -690,7 +722,7 @@ class ResetRequestForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
-class ConfirmSignupForm(FlaskForm):
+class ConfirmSignupForm(TendForm):
     # Most parents finish signing up on their own phone.
     remember = BooleanField(_l("Remember me on this phone"), default=True)
     submit = SubmitField(_l("Create my account"))
@@ -709,7 +741,7 @@ class ClockTimeField(TimeField):
             raise ValueError(_("Enter a time between 00:00 and 23:59, like 17:30.")) from error
 
 
-class ReminderSettingsForm(FlaskForm):
+class ReminderSettingsForm(TendForm):
     special_time = BooleanField(_l("A daily nudge for special time"))
     special_time_at = ClockTimeField(_l("At"), format="%H:%M")
     week_ready = BooleanField(_l("“Your week is ready”, on the first morning of each week"))
@@ -730,7 +762,7 @@ class ReminderSettingsForm(FlaskForm):
             )
 
 
-class PushSubscriptionForm(FlaskForm):
+class PushSubscriptionForm(TendForm):
     """Filled in by static/js/reminders.js from the browser's push subscription."""
 
     endpoint = HiddenField()

@@ -5,6 +5,8 @@ picker sets, else the browser's Accept-Language, else English. Translations live
 parenting/translations/<lang>/LC_MESSAGES/parts/*.po (see tools/i18n.py and docs in README).
 """
 
+from functools import cache
+
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -100,6 +102,12 @@ def current() -> str:
 
 def js_catalogue() -> dict[str, str]:
     """Return the scripts' strings in this request's language."""
+    return translated_js_strings(current())
+
+
+@cache
+def translated_js_strings(language: str) -> dict[str, str]:
+    """Return JS_STRINGS in `language`, the current one; every page sends them, so once each."""
     return {key: str(text) for key, text in JS_STRINGS.items()}
 
 

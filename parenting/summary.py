@@ -183,9 +183,11 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
     """Turn figures into headline, sentences, charts and text equivalents for the page."""
     s = f.this
     need_labels = {**domain.NEED_LABELS, **(need_labels or {})}
+    # The page shows a default routine in the reader's language; the JSON keeps what is stored.
+    kind_labels = {key: domain.kind_label(key, label) for key, label in f.kind_labels.items()}
     needs_sentence, needs_rows = charts.describe_needs(s.needs, need_labels)
     rhythm_sentence, rhythm_rows = charts.describe_rhythm(s.days, s.marks, f.planned,
-                                                          f.kind_labels)
+                                                          kind_labels)
     speed_sentence, speed_rows = charts.describe_speed(s.speed, domain.HOW_SOON_LABELS)
     today = local_today(zone(f.timezone))
     this_week_first = metrics.week_start_for(today, f.child.household.week_start)
@@ -196,7 +198,7 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
     )
     routine_table = [
         {
-            "label": f.kind_labels.get(key, key),
+            "label": kind_labels.get(key, key),
             "days": s.routine_days.get(key, 0),
             "typical": minutes_to_hhmm(s.typical_time.get(key)),
             "planned": minutes_to_hhmm(f.planned[key]) if key in f.planned else "–",
@@ -207,14 +209,14 @@ def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> d
     ]
     return {
         "went_well": metrics.went_well(s),
-        "headline": metrics.headline(s, kind_labels=f.kind_labels, child_name=f.child.nickname),
+        "headline": metrics.headline(s, kind_labels=kind_labels, child_name=f.child.nickname),
         "patterns": metrics.patterns(s, need_labels),
-        "changes": metrics.compare_weeks(s, f.last, need_labels, f.kind_labels),
+        "changes": metrics.compare_weeks(s, f.last, need_labels, kind_labels),
         # Plain figure dicts: the same JSON as the go.Figure builders, without the cost of
         # plotly.py's validation (see docs/benchmarks.md).
         "needs_json": charts.figure_json(charts.needs_circle_dict(s.needs, need_labels)),
         "rhythm_json": charts.figure_json(
-            charts.week_rhythm_dict(s.days, s.marks, f.planned, f.kind_labels)
+            charts.week_rhythm_dict(s.days, s.marks, f.planned, kind_labels)
         ),
         "speed_json": charts.figure_json(
             charts.response_speed_dict(s.speed, domain.HOW_SOON_LABELS)

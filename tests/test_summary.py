@@ -860,3 +860,17 @@ def test_the_help_page_defines_every_figure(app):
     assert "23:50 and 00:10 average to 00:00" in text
     assert "within 30 minutes" in text
     assert all(word in text for word in domain.HARD_FEELINGS)
+
+
+def test_a_spanish_reader_sees_default_routines_in_spanish_and_the_json_stays_english(
+        client, seeded):
+    spanish = {"Accept-Language": "es"}
+
+    page = client.get(page_url(seeded), headers=spanish).get_data(as_text=True)
+    body = client.get(api_url(seeded), headers=spanish).get_json()
+
+    # The rhythm chart's text equivalent names the planned bedtime in the reader's language.
+    assert "Hora de dormir 19:30" in page
+    assert "Bedtime" not in page
+    assert "Wake-up" not in page
+    assert {r["label"] for r in body["routines"].values()} >= {"Bedtime", "Wake-up"}

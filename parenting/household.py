@@ -145,7 +145,8 @@ def planned_times(child_id: int):
         pass
 
     for kind in kinds:
-        setattr(Form, f"planned_{kind.id}", planned_time_field(kind.label))
+        setattr(Form, f"planned_{kind.id}",
+                planned_time_field(domain.kind_label(kind.key, kind.label)))
     form = Form()
     if request.method == "GET":
         for kind in kinds:
@@ -230,8 +231,9 @@ def toggle_routine_kind(kind_id: int):
     if ButtonForm().validate_on_submit():
         kind.hidden = not kind.hidden
         db.session.commit()
+        label = domain.kind_label(kind.key, kind.label)
         if kind.hidden:
-            flash(_("“%(label)s” is hidden.", label=kind.label), "info")
+            flash(_("“%(label)s” is hidden.", label=label), "info")
         else:
-            flash(_("“%(label)s” is shown.", label=kind.label), "info")
+            flash(_("“%(label)s” is shown.", label=label), "info")
     return redirect(url_for("household.routine_kinds"))

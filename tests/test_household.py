@@ -432,3 +432,21 @@ def test_a_child_added_and_a_mistyped_removal_are_told_in_spanish(client, make_u
     assert "Para quitar a Mo y todo su registro, escribe su apodo." in refused
     assert count(Child) == 1
     assert "Ese año todavía no ha llegado." in too_late
+
+
+def test_a_spanish_reader_sees_default_routines_in_spanish_on_the_household_pages(
+        app, client, make_user, make_child):
+    child = make_child(make_user())
+    bath = kind_id(app, child, "bath")
+    spanish = {"Accept-Language": "es"}
+
+    kinds_page = client.get("/routine-kinds", headers=spanish).get_data(as_text=True)
+    planned_page = client.get(f"/children/{child}/planned-times",
+                              headers=spanish).get_data(as_text=True)
+    client.post(f"/routine-kinds/{bath}/toggle", headers=spanish)
+    after_hiding = client.get("/routine-kinds", headers=spanish).get_data(as_text=True)
+
+    for page in (kinds_page, planned_page):
+        assert "Hora de dormir" in page
+        assert "Bedtime" not in page
+    assert "“Baño”" in after_hiding

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from . import nudges
+from . import domain, nudges
 from .extensions import db
 from .models import Child, Group, Household, Membership, PlannedTime, RoutineKind, utcnow
 from .timefmt import local_today, zone
@@ -77,9 +77,9 @@ def household_calendar(household_id: int) -> bytes:
     """Load a household's planned times and group sessions and return its calendar."""
     household = db.session.get(Household, household_id)
     routines = [
-        PlannedRoutine(kind_id, label, minute)
-        for kind_id, label, minute in db.session.execute(
-            select(RoutineKind.id, RoutineKind.label, PlannedTime.minute)
+        PlannedRoutine(kind_id, domain.kind_label(key, label), minute)
+        for kind_id, key, label, minute in db.session.execute(
+            select(RoutineKind.id, RoutineKind.key, RoutineKind.label, PlannedTime.minute)
             .join(PlannedTime, PlannedTime.kind_id == RoutineKind.id)
             .join(Child, Child.id == PlannedTime.child_id)
             .where(Child.household_id == household_id, RoutineKind.hidden.is_(False))

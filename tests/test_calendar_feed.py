@@ -122,10 +122,12 @@ def test_an_unknown_or_overlong_address_is_a_404(client):
 def test_the_feed_speaks_the_language_of_whoever_made_it(client, other_client, app, make_user,
                                                           make_child):
     ana = make_user()
-    make_child(ana)
+    mo = make_child(ana)
     with app.app_context():
         user = db.session.get(User, ana)
         user.locale = "es"
+        db.session.add(PlannedTime(child_id=mo, kind_id=kind_by_key(mo, "bedtime").id,
+                                   minute=19 * 60 + 30))
         fay = User(email="fay@example.org", display_name="Fay", password_hash="x",
                    is_facilitator=True)
         db.session.add(fay)
@@ -142,4 +144,5 @@ def test_the_feed_speaks_the_language_of_whoever_made_it(client, other_client, a
     response = other_client.get(f"/calendar/{token}.ics",
                                 environ_base={"HTTP_ACCEPT_LANGUAGE": "en"})
 
-    assert {str(e["summary"]) for e in events(response.get_data())} == {"Grupo de crianza"}
+    assert {str(e["summary"]) for e in events(response.get_data())} == {
+        "Grupo de crianza", "Hora de dormir"}

@@ -8,7 +8,8 @@ parenting/translations/<lang>/LC_MESSAGES/parts/*.po (see tools/i18n.py and docs
 from functools import cache
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -111,9 +112,31 @@ def translated_js_strings(language: str) -> dict[str, str]:
     return {key: str(text) for key, text in JS_STRINGS.items()}
 
 
+def _translations():
+    """Return the catalogue RequestDomain holds for this request's locale, else look it up."""
+    # A page's template translates ~40 strings; Flask-Babel's own callables go through the `g`
+    # proxy five times for each. The held pair is keyed on the locale object, which
+    # force_locale swaps, so a stale one is never used.
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        state = app_ctx.g.__dict__
+        held = state.get("_tend_translations")
+        babel_state = state.get("_flask_babel")
+        if held is not None and held[0] is getattr(babel_state, "babel_locale", None):
+            return held[1]
+    return get_translations()
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("LANGUAGES", ["en", "es"])
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.context_processor
     def language_helpers():

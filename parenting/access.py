@@ -1,9 +1,12 @@
 """One ownership helper per resource: another household's ids answer 404."""
 
+from datetime import date
+
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import metrics
 from .extensions import db
 from .models import CheckIn, Child, Household, Moment, Routine, RoutineKind
 
@@ -30,6 +33,14 @@ def current_household_id() -> int:
 # The largest id a row can have: ids are INTEGER columns, 32-bit on PostgreSQL (SQLite's hold 64
 # bits). A bigger number from a URL or form would make the query fail ("integer out of range").
 MAX_ID = 2**31 - 1
+
+
+def week_or_404(label: str, week_start: int) -> date:
+    """Return the first day of the week a label names, or 404 for junk."""
+    try:
+        return metrics.parse_week_label(label, week_start)
+    except ValueError:
+        abort(404)
 
 
 def require_id(row_id: int) -> None:

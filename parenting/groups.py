@@ -10,7 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from . import auth, domain, metrics
-from .access import children_query, current_household, get_child_or_404, require_id
+from .access import (
+    children_query,
+    current_household,
+    get_child_or_404,
+    require_id,
+    week_or_404,
+)
 from .extensions import db
 from .forms import (
     ButtonForm,
@@ -294,10 +300,7 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
     """Show a facilitator one week a parent shared, read-only, and take a short note back."""
     group = get_own_group_or_404(group_id)
     membership, child = member_child_or_404(group, membership_id, child_id)
-    try:
-        first_day = metrics.parse_week_label(week, child.household.week_start)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, child.household.week_start)
     settings = share_settings(membership, child.id, first_day)
     if settings is None or first_day > local_today():
         abort(404)
@@ -343,10 +346,7 @@ def shared_week(group_id: int, membership_id: int, child_id: int, week: str):
 def group_week(group_id: int, week: str):
     """Sum the figures of the members who shared this week; no per-family view under three."""
     group = get_own_group_or_404(group_id)
-    try:
-        first_day = metrics.parse_week_label(week, 0)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, 0)
     memberships = db.session.scalars(
         select(Membership).options(selectinload(Membership.user))
         .where(Membership.group_id == group.id)
@@ -470,10 +470,7 @@ def hide_comment(comment_id: int):
 def session_prep(group_id: int, week: str):
     """Gather, for one session week, what each family chose to bring; printable on A4."""
     group = get_own_group_or_404(group_id)
-    try:
-        first_day = metrics.parse_week_label(week, 0)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, 0)
     if first_day.year < 2000 or first_day > local_today():
         abort(404)
     memberships = db.session.scalars(
@@ -597,10 +594,7 @@ def leave(membership_id: int):
 def share_week(membership_id: int, child_id: int, week: str):
     membership = get_own_membership_or_404(membership_id)
     child = get_child_or_404(child_id)
-    try:
-        first_day = metrics.parse_week_label(week, child.household.week_start)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, child.household.week_start)
     form = ShareWeekForm()
     if form.validate_on_submit() and first_day <= local_today():
         share = db.session.scalar(
@@ -628,10 +622,7 @@ def share_question_page(membership_id: int, child_id: int, week: str):
     """Let a parent bring a question to the session with a week they share."""
     membership = get_own_membership_or_404(membership_id)
     child = get_child_or_404(child_id)
-    try:
-        first_day = metrics.parse_week_label(week, child.household.week_start)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, child.household.week_start)
     settings = share_settings(membership, child.id, first_day)
     back = url_for("summary.week", child_id=child.id, week=week) + "#sharing"
     if settings is None or first_day > local_today():
@@ -661,10 +652,7 @@ def share_question_page(membership_id: int, child_id: int, week: str):
 def unshare_week(membership_id: int, child_id: int, week: str):
     membership = get_own_membership_or_404(membership_id)
     child = get_child_or_404(child_id)
-    try:
-        first_day = metrics.parse_week_label(week, child.household.week_start)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(week, child.household.week_start)
     if ButtonForm().validate_on_submit():
         share = db.session.scalar(
             select(WeekShare).where(

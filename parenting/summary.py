@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from . import charts, domain, metrics, prompts
-from .access import children_query, current_household, get_child_or_404
+from .access import children_query, current_household, get_child_or_404, week_or_404
 from .extensions import db
 from .forms import ButtonForm, WeekReflectionForm
 from .models import (
@@ -103,10 +103,7 @@ def load_week(
 
 def week_first_day(label: str) -> date:
     """Return the first day of the household week for a label, or 404 for junk."""
-    try:
-        first_day = metrics.parse_week_label(label, current_household().week_start)
-    except ValueError:
-        abort(404)
+    first_day = week_or_404(label, current_household().week_start)
     if first_day.year < 2000 or first_day > local_today():
         abort(404)
     return first_day

@@ -468,6 +468,11 @@ def test_every_page_reads_in_spanish(spanish_world, name):
     response = clients[who].get(url.format(**ids))
 
     assert response.status_code == (404 if name == "not_found" else 200), response.location
+    assert_reads_in_spanish(response, url)
+
+
+def assert_reads_in_spanish(response, url: str) -> None:
+    """Fail when a page is not marked Spanish or shows English words to a reader."""
     page = response.get_data(as_text=True)
     assert '<html lang="es">' in page
     english = sorted(set(ENGLISH.findall(visible_text(page))))

@@ -41,10 +41,13 @@ def load(instance_path: str) -> dict:
     """Build the configuration from defaults and the environment."""
     secure = os.environ.get("SECURE_COOKIES", "0") == "1"
     remember_days = env_int("REMEMBER_DAYS", 30)
+    url = database_url(instance_path)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret(instance_path),
-        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": url,
+        # A server's connection can drop between requests, so it is pinged before use; a SQLite
+        # file can't, and the ping would be one more statement on every request.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not url.startswith("sqlite")},
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Browsers take a __Host- cookie only when Secure, on Path=/ and without Domain, so no
         # subdomain and no plain-HTTP page can plant or overwrite it; over HTTP, plain names.

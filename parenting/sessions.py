@@ -10,6 +10,7 @@ import time
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import User
@@ -52,7 +53,8 @@ def load_user(user_id: str) -> User | None:
     if login is None:
         return None
     uid, version, since, remembered = login
-    user = db.session.get(User, uid)
+    # Nearly every signed-in page reads the household (the page's zone, its children): one query.
+    user = db.session.get(User, uid, options=[joinedload(User.household)])
     if user is None or user.session_version != version:
         return None
     now = int(time.time())

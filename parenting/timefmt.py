@@ -1,8 +1,10 @@
 """Convert stored UTC times to the household's local time, and back."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import dates as babel_dates
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
@@ -102,20 +104,44 @@ def local_time_filter(value: datetime | None, fmt: str = "time",
     return format_datetime(local, wanted, rebase=False)
 
 
+@cache
+def date_only(wanted: str) -> bool:
+    """Return whether a CLDR pattern writes no time of day (quoted text aside)."""
+    unquoted = "".join(wanted.split("'")[::2])
+    return not set(unquoted) & set("HhKkmsSaAbB")
+
+
+# A day's name in one format and language never changes, and Babel rebuilds it from the pattern
+# on every call (a few hundred Python calls): the same few days fill every page.
+@lru_cache(maxsize=4096)
+def day_text(day: date, wanted: str, language: str) -> str:
+    """Return a date written with a date-only CLDR pattern in a language."""
+    return babel_dates.format_date(day, wanted, locale=language)
+
+
+def format_local(value: datetime | date, fmt: str) -> str:
+    """Format a date, or a datetime in the zone it shows in, in the page's language."""
+    wanted = pattern(fmt)
+    if date_only(wanted):
+        day = value.date() if isinstance(value, datetime) else value
+        return day_text(day, wanted, str(get_locale() or "en"))
+    if isinstance(value, datetime):
+        return format_datetime(value, wanted, rebase=False)
+    return format_date(value, wanted, rebase=False)
+
+
 def local_date_filter(value: datetime | date | None, fmt: str = "day") -> str:
     """Format a stored time (in the household's zone) or a date, in the page's language."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return format_datetime(to_local(value), pattern(fmt), rebase=False)
-    return format_date(value, pattern(fmt), rebase=False)
+    return format_local(to_local(value) if isinstance(value, datetime) else value, fmt)
 
 
 def zoned_date_filter(value: datetime | None, fmt: str = "day") -> str:
     """Format a datetime already in the zone it should show in (a shared page's household)."""
     if value is None:
         return ""
-    return format_datetime(value, pattern(fmt), rebase=False)
+    return format_local(value, fmt)
 
 
 def number_filter(value: float | int | None) -> str:

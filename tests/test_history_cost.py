@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from summary_reference import reference_week_rows
 
-from parenting import security, summary
+from parenting import config, security, summary
 from parenting.extensions import db
 from parenting.log import open_loops_query
 from parenting.models import Moment
@@ -271,3 +271,19 @@ def test_stored_times_come_back_as_aware_utc(stored, expected):
 )
 def test_stored_lists_come_back_as_tuples(stored, expected):
     assert ids(stored) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "pinged"),
+    [
+        ("", False),  # the SQLite file in the instance folder
+        ("sqlite:////srv/tend/tend.sqlite3", False),
+        ("postgres://tend:secret@db.internal/tend", True),
+    ],
+)
+def test_only_a_database_server_is_pinged_before_each_request(monkeypatch, tmp_path, url, pinged):
+    # A server's connection can drop while the pool holds it; a SQLite file can't, so pinging it
+    # would only add a statement to every signed-in request.
+    monkeypatch.setenv("DATABASE_URL", url)
+    options = config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is pinged

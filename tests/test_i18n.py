@@ -300,6 +300,24 @@ def test_dates_times_and_numbers_follow_the_language_in_the_households_zone(app,
     assert got == expected
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_every_named_format_reads_as_babel_writes_it(app, lang):
+    # Date-only formats are remembered per day and language (timefmt.day_text): each must still
+    # be exactly what Babel writes for that moment, whatever the time of day or the zone.
+    from flask_babel import format_datetime
+
+    moments = [datetime(2026, 1, 1, 0, 0, tzinfo=UTC) + timedelta(days=d * 37, minutes=d * 431)
+               for d in range(12)]
+    madrid = timefmt.zone("Europe/Madrid")
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        for name in timefmt.DATE_PATTERNS:
+            for moment in moments:
+                local = moment.astimezone(madrid)
+                wanted = format_datetime(local, timefmt.pattern(name), rebase=False)
+                assert timefmt.zoned_date_filter(local, name) == wanted, (name, local)
+                assert timefmt.zoned_date_filter(local, name) == wanted  # remembered, the same
+
+
 def test_a_time_is_shown_in_the_households_zone(app, client, make_user):
     make_user(tz="America/Chicago")
     with app.test_request_context():

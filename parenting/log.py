@@ -41,7 +41,7 @@ from .models import (
     open_loop_condition,
     utcnow,
 )
-from .programme import current_themes
+from .programme import current_themes, member_groups, themes_of
 from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_time_filter, local_today, to_local
 
@@ -255,8 +255,13 @@ def offer_prompt(moment: Moment) -> str | None:
         feelings=moment.feelings,
         miscue=moment.miscue,
     )
-    # This week's programme themes, from the caregiver's groups, tip the choice.
-    focuses = [t.focus for t in current_themes(current_user.id, local_today()) if t.focus]
+    # This week's programme themes, from the caregiver's groups, tip the choice; they are looked
+    # up only when they could, and today's date only for a member of a group.
+    focuses = []
+    if prompts.themes_can_tip(contexts, recent):
+        groups = member_groups(current_user.id)
+        if groups:
+            focuses = [t.focus for t in themes_of(groups, local_today()) if t.focus]
     prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
@@ -285,9 +290,12 @@ def new_moment():
         prompted = moment.prompt_id is not None
         target = (url_for("log.answer_prompt", moment_id=moment.id) if prompted
                   else url_for("log.home", child=moment.child_id))
+        # Translated before the commit too: finding the language reads the user, which the
+        # commit expires.
+        saved = None if prompted else _("Saved.")
         db.session.commit()
-        if not prompted:
-            flash(_("Saved."), "success")
+        if saved is not None:
+            flash(saved, "success")
         return redirect(target)
     return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
 

@@ -16,8 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from . import openapi
 from .access import (
+    child_id_or_404,
     current_household_id,
-    get_child_or_404,
     get_kind_by_key_or_404,
     get_kind_or_404,
     get_moment_by_uuid_or_404,
@@ -27,7 +27,7 @@ from .account_data import to_json_value
 from .extensions import csrf, db
 from .forms import MomentEntryForm, RoutineEntryForm
 from .log import insert_entry, offer_prompt, remember_child
-from .models import Child, Moment, Routine, RoutineKind
+from .models import Moment, Routine, RoutineKind
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # No CSRF token: a queued entry may be sent days after its page was loaded. The origin checks
@@ -214,10 +214,10 @@ def routine_json(routine: Routine, kind_key: str) -> dict:
             "kind": kind_key}
 
 
-def child_of(body: dict, errors: dict) -> Child | None:
-    """Return the body's child, 404 when it isn't the household's; note a malformed id."""
+def child_of(body: dict, errors: dict) -> int | None:
+    """Return the body's child id, 404 when it isn't the household's; note a malformed id."""
     child_id = whole_number(body, "child_id", errors)
-    return None if child_id is None else get_child_or_404(child_id)
+    return None if child_id is None else child_id_or_404(child_id)
 
 
 @bp.post("/moments")
@@ -226,13 +226,13 @@ def create_moment():
     body = json_object()
     errors: dict[str, list[str]] = {}
     uuid = entry_uuid(body, errors)
-    child = child_of(body, errors)
+    child_id = child_of(body, errors)
     form = MomentEntryForm(formdata=form_data(body, MOMENT_FIELDS, errors), tz=UTC)
     errors = form_errors(form, errors)
     if errors:
         invalid(errors)
     values = {
-        "child_id": child.id,
+        "child_id": child_id,
         "caregiver_id": current_user.id,
         "occurred_at": form.occurred_at.data,
         "need": form.need.data,
@@ -291,14 +291,14 @@ def create_routine():
     body = json_object()
     errors: dict[str, list[str]] = {}
     uuid = entry_uuid(body, errors)
-    child = child_of(body, errors)
+    child_id = child_of(body, errors)
     kind = kind_of(body, errors)
     form = RoutineEntryForm(formdata=form_data(body, ROUTINE_FIELDS, errors), tz=UTC)
     errors = form_errors(form, errors)
     if errors:
         invalid(errors)
     values = {
-        "child_id": child.id,
+        "child_id": child_id,
         "kind_id": kind.id,
         "caregiver_id": current_user.id,
         "started_at": form.started_at.data,

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import joinedload
 
 from . import domain, prompts
@@ -56,8 +56,15 @@ def kind_label_filter(kind: RoutineKind) -> str:
     return domain.kind_label(kind.key, kind.label)
 
 
+HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))  # built once: see access.py
+RECENT_PROMPTS = select(PromptShown.prompt_id).where(
+    PromptShown.user_id == bindparam("user_id"), PromptShown.shown_at > bindparam("since")
+)
+
+
 def household_children() -> list[Child]:
-    return list(db.session.scalars(children_query(current_household().id)))
+    return list(db.session.scalars(HOUSEHOLD_CHILDREN,
+                                   {"household_id": current_household().id}))
 
 
 def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
@@ -265,13 +272,7 @@ def offer_prompt(moment: dict) -> str | None:
     """Pick a prompt for a new moment (its column values) that this caregiver hasn't seen this
     week, and note it."""
     since = utcnow() - timedelta(days=PROMPT_REPEAT_DAYS)
-    recent = set(
-        db.session.scalars(
-            select(PromptShown.prompt_id).where(
-                PromptShown.user_id == current_user.id, PromptShown.shown_at > since
-            )
-        )
-    )
+    recent = set(db.session.scalars(RECENT_PROMPTS, {"user_id": current_user.id, "since": since}))
     contexts = prompts.moment_contexts(
         need=moment["need"],
         rupture=moment["rupture"],

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import kind_by_key
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from parenting import api
 from parenting.extensions import db
@@ -228,6 +228,24 @@ def test_concurrent_posts_of_one_uuid_store_one_row(app, client, ana, count, ent
     assert sorted(status for status, _id in answers) == [200] * 9 + [201], answers
     assert len({row_id for _status, row_id in answers}) == 1
     assert count(model) == 1
+
+
+def test_a_new_entry_is_inserted_without_looking_its_uuid_up_first(app, client, ana):
+    statements = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert post(client, "/api/v1/moments", moment_body(ana[1])).status_code == 201
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+
+    assert [s for s in statements if s.startswith("INSERT INTO moment")]
+    assert not [s for s in statements if s.startswith("SELECT") and " FROM moment" in s]
 
 
 @pytest.mark.parametrize(("changed", "status"), [(False, 200), (True, 422)])

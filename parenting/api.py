@@ -4,6 +4,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC
+from types import SimpleNamespace
 from typing import Any, NoReturn
 from uuid import UUID
 
@@ -15,8 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from . import openapi
 from .access import (
+    child_id_or_404,
     current_household_id,
-    get_child_or_404,
     get_kind_by_key_or_404,
     get_kind_or_404,
     get_moment_by_uuid_or_404,
@@ -25,8 +26,8 @@ from .access import (
 from .account_data import to_json_value
 from .extensions import csrf, db
 from .forms import MomentEntryForm, RoutineEntryForm
-from .log import offer_prompt
-from .models import Child, Moment, Routine, RoutineKind
+from .log import insert_entry, offer_prompt, remember_child
+from .models import Moment, Routine, RoutineKind
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # No CSRF token: a queued entry may be sent days after its page was loaded. The origin checks
@@ -152,29 +153,23 @@ def invalid(errors: dict[str, list[str]]) -> NoReturn:
 
 
 def save_once(model, uuid: str, values: dict, as_json: Callable[[Any], dict],
-              also: Callable[[Any], None] | None = None) -> tuple[dict, int]:
+              also: Callable[[dict], None] | None = None) -> tuple[dict, int]:
     """Store an entry under its UUID once, with what `also` adds, in one commit; return the
     entry as JSON with 201, or the stored twin's with 200."""
-    existing = find_by_uuid(model, uuid)
-    if existing is not None:
-        return as_json(same_or_conflict(existing, values)), 200
-    entry = model(uuid=uuid, **values)
-    db.session.add(entry)
+    row = {"uuid": uuid, **values}
     if also is not None:
-        # Not flushed first, so the entry goes in with what `also` adds, in one INSERT each.
-        with db.session.no_autoflush:
-            also(entry)
+        also(row)
     try:
-        db.session.flush()
+        stored = insert_entry(model, row)
     except IntegrityError:
-        # Another request stored this UUID between our look-up and our insert.
+        # The UUID's unique index refused it: a replay, or another request's entry stored
+        # just now. Looking it up only then spares every new entry a query.
         db.session.rollback()
         existing = find_by_uuid(model, uuid)
         if existing is None:
             raise
         return as_json(same_or_conflict(existing, values)), 200
-    # Read what the answer needs before the commit expires the rows: nothing is loaded again.
-    body, user_id = as_json(entry), current_user.id
+    body, user_id = as_json(SimpleNamespace(**stored)), current_user.id
     db.session.commit()
     log.info("api %s created id=%s user_id=%s", model.__tablename__, body["id"], user_id)
     return body, 201
@@ -212,17 +207,17 @@ def moment_json(moment: Moment) -> dict:
     return {name: to_json_value(getattr(moment, name)) for name in fields}
 
 
-def routine_json(routine: Routine) -> dict:
+def routine_json(routine: Routine, kind_key: str) -> dict:
     """Return a routine entry as the API shows it, with its kind's key."""
     fields = ("id", "uuid", "child_id", "caregiver_id", "kind_id", *ROUTINE_FIELDS, "created_at")
     return {**{name: to_json_value(getattr(routine, name)) for name in fields},
-            "kind": routine.kind.key}
+            "kind": kind_key}
 
 
-def child_of(body: dict, errors: dict) -> Child | None:
-    """Return the body's child, 404 when it isn't the household's; note a malformed id."""
+def child_of(body: dict, errors: dict) -> int | None:
+    """Return the body's child id, 404 when it isn't the household's; note a malformed id."""
     child_id = whole_number(body, "child_id", errors)
-    return None if child_id is None else get_child_or_404(child_id)
+    return None if child_id is None else child_id_or_404(child_id)
 
 
 @bp.post("/moments")
@@ -231,13 +226,13 @@ def create_moment():
     body = json_object()
     errors: dict[str, list[str]] = {}
     uuid = entry_uuid(body, errors)
-    child = child_of(body, errors)
+    child_id = child_of(body, errors)
     form = MomentEntryForm(formdata=form_data(body, MOMENT_FIELDS, errors), tz=UTC)
     errors = form_errors(form, errors)
     if errors:
         invalid(errors)
     values = {
-        "child_id": child.id,
+        "child_id": child_id,
         "caregiver_id": current_user.id,
         "occurred_at": form.occurred_at.data,
         "need": form.need.data,
@@ -258,11 +253,12 @@ def create_moment():
     return entry_response(body, status, "api.get_moment", moment_uuid=uuid)
 
 
-def prompt_and_remember(moment: Moment) -> None:
-    """As on the web form: one gentle prompt for a new moment (never for a replay), and the
-    child remembered for next time, in the moment's own transaction."""
-    moment.prompt_id = offer_prompt(moment)
-    current_user.last_child_id = moment.child_id
+def prompt_and_remember(moment: dict) -> None:
+    """As on the web form: one gentle prompt for a new moment (a replay's is rolled back with
+    its refused INSERT), and the child remembered for next time, in the moment's own
+    transaction."""
+    moment["prompt_id"] = offer_prompt(moment)
+    remember_child(moment["child_id"])
 
 
 @bp.get("/moments/<uuid:moment_uuid>")
@@ -295,28 +291,29 @@ def create_routine():
     body = json_object()
     errors: dict[str, list[str]] = {}
     uuid = entry_uuid(body, errors)
-    child = child_of(body, errors)
+    child_id = child_of(body, errors)
     kind = kind_of(body, errors)
     form = RoutineEntryForm(formdata=form_data(body, ROUTINE_FIELDS, errors), tz=UTC)
     errors = form_errors(form, errors)
     if errors:
         invalid(errors)
     values = {
-        "child_id": child.id,
+        "child_id": child_id,
         "kind_id": kind.id,
         "caregiver_id": current_user.id,
         "started_at": form.started_at.data,
         "ended_at": form.ended_at.data,
         "note": (form.note.data or "").strip(),
     }
-    body, status = save_once(Routine, uuid, values, routine_json)
+    body, status = save_once(Routine, uuid, values, lambda routine: routine_json(routine, kind.key))
     return entry_response(body, status, "api.get_routine", routine_uuid=uuid)
 
 
 @bp.get("/routines/<uuid:routine_uuid>")
 @login_required
 def get_routine(routine_uuid: UUID):
-    return jsonify(routine_json(get_routine_by_uuid_or_404(str(routine_uuid))))
+    routine = get_routine_by_uuid_or_404(str(routine_uuid))
+    return jsonify(routine_json(routine, routine.kind.key))
 
 
 @bp.get("/openapi.json")

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import joinedload
 
 from . import domain, prompts
@@ -41,7 +41,7 @@ from .models import (
     open_loop_condition,
     utcnow,
 )
-from .programme import current_themes
+from .programme import current_themes, member_groups, themes_of
 from .sharing import visible_comments
 from .timefmt import day_bounds, household_zone, local_time_filter, local_today, to_local
 
@@ -56,8 +56,15 @@ def kind_label_filter(kind: RoutineKind) -> str:
     return domain.kind_label(kind.key, kind.label)
 
 
+HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))  # built once: see access.py
+RECENT_PROMPTS = select(PromptShown.prompt_id).where(
+    PromptShown.user_id == bindparam("user_id"), PromptShown.shown_at > bindparam("since")
+)
+
+
 def household_children() -> list[Child]:
-    return list(db.session.scalars(children_query(current_household().id)))
+    return list(db.session.scalars(HOUSEHOLD_CHILDREN,
+                                   {"household_id": current_household().id}))
 
 
 def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
@@ -207,59 +214,83 @@ def moment_form(children: list[Child], moment: Moment | None = None) -> MomentFo
     return form
 
 
+def moment_values(form: MomentForm, now: datetime) -> dict:
+    """Return the form's answers as a moment's column values."""
+    tz = form.tz
+    values = {
+        "child_id": form.child_id.data,
+        "occurred_at": form.occurred_at(now),
+        "need": form.need.data,
+        "responses": list(form.responses.data or []),
+        "cues": list(form.cues.data or []),
+        "cue_text": (form.cue_text.data or "").strip(),
+        "miscue": bool(form.miscue.data),
+        "intensity": int(form.intensity.data) if form.intensity.data else None,
+        "how_soon": form.how_soon.data or None,
+        "feelings": list(form.feelings.data or []),
+        "rupture": bool(form.rupture.data),
+        "note": (form.note.data or "").strip(),
+    }
+    occurred_at = values["occurred_at"]
+    if values["rupture"] and form.repaired.data == "yes":
+        when = form.repaired_at.data
+        repaired_at = when.replace(tzinfo=tz).astimezone(occurred_at.tzinfo) if when else now
+        if repaired_at < occurred_at:
+            repaired_at = occurred_at
+        values["repaired_at"] = repaired_at
+        values["repair_ways"] = list(form.repair_ways.data or [])
+        values["repair_note"] = (form.repair_note.data or "").strip()
+    elif not values["rupture"] or form.repaired.data == "not_yet":
+        values["repaired_at"] = None
+        values["repair_ways"] = []
+        values["repair_note"] = ""
+    return values
+
+
 def fill_moment(moment: Moment, form: MomentForm, now: datetime) -> None:
     """Copy the form's answers onto a moment."""
-    tz = form.tz
-    moment.child_id = form.child_id.data
-    moment.occurred_at = form.occurred_at(now)
-    moment.need = form.need.data
-    moment.responses = list(form.responses.data or [])
-    moment.cues = list(form.cues.data or [])
-    moment.cue_text = (form.cue_text.data or "").strip()
-    moment.miscue = bool(form.miscue.data)
-    moment.intensity = int(form.intensity.data) if form.intensity.data else None
-    moment.how_soon = form.how_soon.data or None
-    moment.feelings = list(form.feelings.data or [])
-    moment.rupture = bool(form.rupture.data)
-    moment.note = (form.note.data or "").strip()
-    if moment.rupture and form.repaired.data == "yes":
-        when = form.repaired_at.data
-        moment.repaired_at = (
-            when.replace(tzinfo=tz).astimezone(moment.occurred_at.tzinfo) if when else now
-        )
-        if moment.repaired_at < moment.occurred_at:
-            moment.repaired_at = moment.occurred_at
-        moment.repair_ways = list(form.repair_ways.data or [])
-        moment.repair_note = (form.repair_note.data or "").strip()
-    elif not moment.rupture or form.repaired.data == "not_yet":
-        moment.repaired_at = None
-        moment.repair_ways = []
-        moment.repair_note = ""
+    for name, value in moment_values(form, now).items():
+        setattr(moment, name, value)
 
 
-def offer_prompt(moment: Moment) -> str | None:
-    """Pick a prompt for a new moment that this caregiver hasn't seen this week, and note it."""
+def insert_entry(model: type[db.Model], values: dict) -> dict:
+    """Insert a new entry with one Core INSERT and the model's column defaults; return every
+    stored column, with the new id."""
+    # Core, not the unit of work: for one new row, a flush cost more than the rest of a save.
+    result = db.session.execute(insert(model.__table__), values)
+    return {**result.last_inserted_params(), "id": result.inserted_primary_key[0]}
+
+
+def remember_child(child_id: int) -> None:
+    """Preselect this child on the caregiver's next form."""
+    if current_user.last_child_id != child_id:
+        current_user.last_child_id = child_id
+
+
+def offer_prompt(moment: dict) -> str | None:
+    """Pick a prompt for a new moment (its column values) that this caregiver hasn't seen this
+    week, and note it."""
     since = utcnow() - timedelta(days=PROMPT_REPEAT_DAYS)
-    recent = set(
-        db.session.scalars(
-            select(PromptShown.prompt_id).where(
-                PromptShown.user_id == current_user.id, PromptShown.shown_at > since
-            )
-        )
-    )
+    recent = set(db.session.scalars(RECENT_PROMPTS, {"user_id": current_user.id, "since": since}))
     contexts = prompts.moment_contexts(
-        need=moment.need,
-        rupture=moment.rupture,
-        repaired=moment.repaired_at is not None,
-        feelings=moment.feelings,
-        miscue=moment.miscue,
+        need=moment["need"],
+        rupture=moment["rupture"],
+        repaired=moment.get("repaired_at") is not None,
+        feelings=moment["feelings"],
+        miscue=moment["miscue"],
     )
-    # This week's programme themes, from the caregiver's groups, tip the choice.
-    focuses = [t.focus for t in current_themes(current_user.id, local_today()) if t.focus]
+    # This week's programme themes, from the caregiver's groups, tip the choice; they are looked
+    # up only when they could, and today's date only for a member of a group.
+    focuses = []
+    if prompts.themes_can_tip(contexts, recent):
+        groups = member_groups(current_user.id)
+        if groups:
+            focuses = [t.focus for t in themes_of(groups, local_today()) if t.focus]
     prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
-    db.session.add(PromptShown(user_id=current_user.id, prompt_id=prompt.id))
+    db.session.execute(insert(PromptShown.__table__),
+                       {"user_id": current_user.id, "prompt_id": prompt.id})
     return prompt.id
 
 
@@ -272,21 +303,21 @@ def new_moment():
         return redirect(url_for("household.new_child"))
     form = moment_form(children)
     if form.validate_on_submit():
-        moment = Moment(caregiver_id=current_user.id)
-        fill_moment(moment, form, utcnow())
-        db.session.add(moment)
-        current_user.last_child_id = moment.child_id
-        # Not flushed before the prompt is chosen, so the moment goes in with it in one INSERT.
-        with db.session.no_autoflush:
-            moment.prompt_id = offer_prompt(moment)
-        db.session.flush()
-        # Read what the redirect needs before the commit expires it: no reload afterwards.
-        prompted = moment.prompt_id is not None
-        target = (url_for("log.answer_prompt", moment_id=moment.id) if prompted
-                  else url_for("log.home", child=moment.child_id))
+        values = {**moment_values(form, utcnow()), "caregiver_id": current_user.id}
+        # Chosen first, so the moment goes in with its prompt in one INSERT.
+        values["prompt_id"] = offer_prompt(values)
+        moment = insert_entry(Moment, values)
+        remember_child(moment["child_id"])
+        # Read what the redirect needs before the commit expires the user: no reload afterwards.
+        prompted = moment["prompt_id"] is not None
+        target = (url_for("log.answer_prompt", moment_id=moment["id"]) if prompted
+                  else url_for("log.home", child=moment["child_id"]))
+        # Translated before the commit too: finding the language reads the user, which the
+        # commit expires.
+        saved = None if prompted else _("Saved.")
         db.session.commit()
-        if not prompted:
-            flash(_("Saved."), "success")
+        if saved is not None:
+            flash(saved, "success")
         return redirect(target)
     return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
 

@@ -41,12 +41,21 @@ class CurrentTheme:
 
 def current_themes(user_id: int, today: date) -> list[CurrentTheme]:
     """Return this week's theme of each group the user is a member of, where one is set."""
-    groups = db.session.scalars(
+    return themes_of(member_groups(user_id), today)
+
+
+def member_groups(user_id: int) -> list[Group]:
+    """Return the groups the user is a member of, with their themes, oldest first."""
+    return list(db.session.scalars(
         select(Group)
         .options(selectinload(Group.themes))
         .where(Group.id.in_(select(Membership.group_id).where(Membership.user_id == user_id)))
         .order_by(Group.id)
-    )
+    ))
+
+
+def themes_of(groups: list[Group], today: date) -> list[CurrentTheme]:
+    """Return this week's theme of each of these groups, where one is set."""
     found = []
     for group in groups:
         week = programme_week(group.start_date, group.weeks, today)

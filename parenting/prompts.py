@@ -140,6 +140,14 @@ def pick_prompt(
     return None
 
 
+def themes_can_tip(contexts: list[str], recently_shown: set[str]) -> bool:
+    """Return whether an unseen prompt of these contexts has a tag: only then can this week's
+    themes change what pick_prompt picks."""
+    wanted = set(contexts)
+    return any(p.tags and p.id not in recently_shown and not wanted.isdisjoint(p.contexts)
+               for p in load_prompts())
+
+
 def week_prompt(week_label: str, child_id: int) -> Prompt:
     """Return the summary prompt for one child and week, the same in every process."""
     week_prompts = [p for p in load_prompts() if WEEK in p.contexts]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import kind_by_key
+from sqlalchemy import event, func, select
 
 from parenting import api
 from parenting.extensions import db
@@ -229,29 +230,52 @@ def test_concurrent_posts_of_one_uuid_store_one_row(app, client, ana, count, ent
     assert count(model) == 1
 
 
+def test_a_new_entry_is_inserted_without_looking_its_uuid_up_first(app, client, ana):
+    statements = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        assert post(client, "/api/v1/moments", moment_body(ana[1])).status_code == 201
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+
+    assert [s for s in statements if s.startswith("INSERT INTO moment")]
+    assert not [s for s in statements if s.startswith("SELECT") and " FROM moment" in s]
+
+
 @pytest.mark.parametrize(("changed", "status"), [(False, 200), (True, 422)])
-def test_a_request_that_loses_the_race_rereads_the_winner(
-    client, ana, count, monkeypatch, changed, status
+def test_a_stored_uuid_is_refused_by_its_index_and_then_read_once(
+    app, client, ana, count, monkeypatch, changed, status
 ):
-    """Another request commits the UUID between the look-up and the insert."""
+    """A replay, or the loser of a race, tries its INSERT; the unique index refuses it and only
+    then is the stored entry read, once. Nothing of the refused one stays, not its prompt."""
     body = moment_body(ana[1])
     first = post(client, "/api/v1/moments", body)
+    with app.app_context():
+        prompts_noted = db.session.scalar(select(func.count()).select_from(PromptShown))
     real, calls = api.find_by_uuid, []
 
-    def late(model, entry_uuid):
+    def counted(model, entry_uuid):
         calls.append(entry_uuid)
-        return None if len(calls) == 1 else real(model, entry_uuid)
+        return real(model, entry_uuid)
 
-    monkeypatch.setattr(api, "find_by_uuid", late)
+    monkeypatch.setattr(api, "find_by_uuid", counted)
     response = post(client, "/api/v1/moments", {**body, "need": "protect_me"} if changed else body)
 
-    assert len(calls) == 2  # missed, hit the unique constraint, read again
+    assert calls == [body["uuid"]]
     assert response.status_code == status
     if not changed:
         assert response.json == first.json
     else:
         assert response.json["error"] == "uuid_conflict"
     assert count(Moment) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PromptShown)) == prompts_noted
 
 
 # --- validation: the web form's rules, answered field by field ----------------------------

@@ -16,6 +16,7 @@ from parenting.prompts import (
     moment_contexts,
     parse_prompts,
     pick_prompt,
+    themes_can_tip,
     week_prompt,
 )
 
@@ -226,6 +227,20 @@ def test_no_theme_picks_as_before():
     for seed in range(5):
         assert pick_prompt(["safe_haven"], set(), random.Random(seed)) == pick_prompt(
             ["safe_haven"], set(), random.Random(seed), prefer=[])
+
+
+def test_themes_are_looked_up_only_when_an_unseen_tagged_prompt_could_be_picked():
+    contexts = moment_contexts(need="comfort_me", rupture=True, repaired=False, feelings=["sad"],
+                               miscue=True)
+    tagged = {p.id for p in load_prompts() if p.tags}
+    assert themes_can_tip(contexts, set())
+    assert themes_can_tip(contexts, tagged - {next(iter(tagged & ids_in("rupture")))})
+    assert not themes_can_tip(contexts, tagged)
+    # Skipping the look-up then changes nothing: no theme can tip the pick.
+    for focus in domain.THEME_FOCUSES:
+        for seed in range(5):
+            assert pick_prompt(contexts, tagged, random.Random(seed), prefer=[focus.id]) == (
+                pick_prompt(contexts, tagged, random.Random(seed)))
 
 
 @pytest.mark.parametrize(("day", "weeks", "expected"), [

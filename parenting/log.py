@@ -1,6 +1,9 @@
 """Log what happened: moments, routines, special time, check-ins; and read a day back."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -34,6 +37,7 @@ from .models import (
     CheckIn,
     Child,
     Moment,
+    MomentComment,
     PromptShown,
     Routine,
     RoutineKind,
@@ -616,36 +620,113 @@ def day(child_id: int, day: str):
         abort(404)
     tz = household_zone()
     start, end = day_bounds(the_day, tz)
-    moments = db.session.scalars(
-        select(Moment)
-        .options(joinedload(Moment.caregiver))
-        .where(Moment.child_id == child.id, Moment.occurred_at >= start, Moment.occurred_at < end)
-    ).all()
-    routines = db.session.scalars(
-        select(Routine)
-        .options(joinedload(Routine.caregiver), joinedload(Routine.kind))
-        .where(Routine.child_id == child.id, Routine.started_at >= start, Routine.started_at < end)
-    ).all()
-    entries = sorted(
-        [("moment", m.occurred_at, m) for m in moments]
-        + [("routine", r.started_at, r) for r in routines],
-        key=lambda e: e[1],
-    )
-    children = household_children()
+    entries, commented = day_entries(child.id, start, end, tz)
     today_ = local_today(tz)
     return render_template(
         "log/day.html",
         child=child,
-        children=children,
+        children=db.session.execute(
+            select(Child.id, Child.nickname, Child.colour)
+            .where(Child.household_id == child.household_id).order_by(Child.id)
+        ).all(),
         day=the_day,
         entries=entries,
         prev_day=the_day - timedelta(days=1),
         next_day=the_day + timedelta(days=1) if the_day < today_ else None,
         is_today=the_day == today_,
-        # Translated once for the page, not once per entry.
-        need_labels=domain.NEED_LABELS.translated(),
-        response_labels=domain.RESPONSE_LABELS.translated(),
         button=ButtonForm(),
-        comments=visible_comments([m.id for m in moments], for_parent=True),
-        tz=tz,
+        comments=visible_comments(commented, for_parent=True),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DayEntry:
+    """One line of the day view, with every text and link it shows made ready."""
+
+    kind: str  # "moment" or "routine"
+    id: int
+    time: str
+    href: str
+    what: str
+    who: str
+    tag: str = ""
+    star_url: str = ""
+    starred: bool = False
+
+
+# Any id no URL of the app contains otherwise.
+ID_MARK = 987654321
+
+
+def id_url(endpoint: str, name: str) -> Callable[[int], str]:
+    """Return a function making url_for(endpoint, name=id) for any id, from one url_for call."""
+    # url_for is the costliest call on a page listing dozens of entries; an int id needs no
+    # quoting, so one URL built for a marker id and split there makes the same URL for any id.
+    prefix, suffix = url_for(endpoint, **{name: ID_MARK}).split(str(ID_MARK))
+    return lambda row_id: f"{prefix}{row_id}{suffix}"
+
+
+def day_entries(child_id: int, start: datetime, end: datetime,
+                tz: ZoneInfo) -> tuple[list[DayEntry], list[int]]:
+    """Return a child's entries in [start, end) in time order, and the ids of the moments that
+    may carry a group's comment.
+
+    Only the columns the day view shows are read, as rows rather than ORM objects: a busy day
+    lists dozens of entries.
+    """
+    moments = db.session.execute(
+        select(Moment.id, Moment.occurred_at, Moment.need, Moment.responses, Moment.rupture,
+               Moment.repaired_at.is_not(None).label("repaired"), Moment.starred,
+               Moment.caregiver_id, User.display_name,
+               # Only a starred or noted moment can show a comment (sharing.comment_is_shared).
+               ((Moment.starred | (Moment.note != ""))
+                & select(MomentComment.id).where(MomentComment.moment_id == Moment.id).exists()
+                ).label("may_show_comments"))
+        .outerjoin(User, User.id == Moment.caregiver_id)
+        .where(Moment.child_id == child_id, Moment.occurred_at >= start, Moment.occurred_at < end)
+        .order_by(Moment.occurred_at, Moment.id)
+    ).all()
+    routines = db.session.execute(
+        select(Routine.id, Routine.started_at, Routine.ended_at, RoutineKind.key,
+               RoutineKind.label, Routine.caregiver_id, User.display_name)
+        .join(RoutineKind, RoutineKind.id == Routine.kind_id)
+        .outerjoin(User, User.id == Routine.caregiver_id)
+        .where(Routine.child_id == child_id, Routine.started_at >= start, Routine.started_at < end)
+        .order_by(Routine.started_at, Routine.id)
+    ).all()
+
+    me, you, former = current_user.id, _("you"), _("a former caregiver")
+
+    def who(row) -> str:
+        if row.caregiver_id == me:
+            return you
+        return former if row.display_name is None else row.display_name
+
+    def at(value: datetime) -> str:
+        return local_time_filter(value, tz=tz)
+
+    needs, responses = domain.NEED_LABELS.translated(), domain.RESPONSE_LABELS.translated()
+    reconnected, sideways = _("reconnected"), _("went sideways")
+    moment_url = id_url("log.edit_moment", "moment_id")
+    star_url = id_url("log.star_moment", "moment_id")
+    routine_url = id_url("log.edit_routine", "routine_id")
+    entries = []
+    for m in moments:
+        what = needs.get(m.need, m.need)
+        if m.responses:
+            what += " — " + ", ".join(responses.get(r, r).lower() for r in m.responses)
+        entries.append((m.occurred_at, DayEntry(
+            "moment", m.id, at(m.occurred_at), moment_url(m.id), what, who(m),
+            tag=(reconnected if m.repaired else sideways) if m.rupture else "",
+            star_url=star_url(m.id), starred=m.starred,
+        )))
+    for r in routines:
+        what = domain.kind_label(r.key, r.label)
+        if r.ended_at:
+            what = _("%(routine)s until %(time)s", routine=what, time=at(r.ended_at))
+        entries.append((r.started_at, DayEntry(
+            "routine", r.id, at(r.started_at), routine_url(r.id), what, who(r),
+        )))
+    # Stable: at the same minute a moment comes before a routine, as it always has.
+    entries.sort(key=lambda e: e[0])
+    return [e for _at, e in entries], [m.id for m in moments if m.may_show_comments]

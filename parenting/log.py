@@ -3,15 +3,16 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from . import domain, prompts
+from . import domain, i18n, prompts
 from .access import (
     children_query,
     current_household,
@@ -625,10 +626,7 @@ def day(child_id: int, day: str):
     return render_template(
         "log/day.html",
         child=child,
-        children=db.session.execute(
-            select(Child.id, Child.nickname, Child.colour)
-            .where(Child.household_id == child.household_id).order_by(Child.id)
-        ).all(),
+        children=db.session.execute(switcher_query(), {"household_id": child.household_id}).all(),
         day=the_day,
         entries=entries,
         prev_day=the_day - timedelta(days=1),
@@ -637,6 +635,69 @@ def day(child_id: int, day: str):
         button=ButtonForm(),
         comments=visible_comments(commented, for_parent=True),
     )
+
+
+# The day view's selects are built once, with parameters: composing one costs more than
+# running it over a busy day's rows.
+@cache
+def switcher_query():
+    """Return a select of a household's children's id, nickname and colour, oldest first."""
+    return (select(Child.id, Child.nickname, Child.colour)
+            .where(Child.household_id == bindparam("household_id")).order_by(Child.id))
+
+
+@cache
+def day_moments_query():
+    """Return a select of the columns the day view shows of a child's moments in [start, end)."""
+    return (
+        select(Moment.id, Moment.occurred_at, Moment.need, Moment.responses, Moment.rupture,
+               Moment.repaired_at.is_not(None).label("repaired"), Moment.starred,
+               Moment.caregiver_id, User.display_name,
+               # Only a starred or noted moment can show a comment (sharing.comment_is_shared).
+               ((Moment.starred | (Moment.note != ""))
+                & select(MomentComment.id).where(MomentComment.moment_id == Moment.id).exists()
+                ).label("may_show_comments"))
+        .outerjoin(User, User.id == Moment.caregiver_id)
+        .where(Moment.child_id == bindparam("child_id"), Moment.occurred_at >= bindparam("start"),
+               Moment.occurred_at < bindparam("end"))
+        .order_by(Moment.occurred_at, Moment.id)
+    )
+
+
+@cache
+def day_routines_query():
+    """Return a select of the columns the day view shows of a child's routines in [start, end)."""
+    return (
+        select(Routine.id, Routine.started_at, Routine.ended_at, RoutineKind.key,
+               RoutineKind.label, Routine.caregiver_id, User.display_name)
+        .join(RoutineKind, RoutineKind.id == Routine.kind_id)
+        .outerjoin(User, User.id == Routine.caregiver_id)
+        .where(Routine.child_id == bindparam("child_id"), Routine.started_at >= bindparam("start"),
+               Routine.started_at < bindparam("end"))
+        .order_by(Routine.started_at, Routine.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DayWords:
+    """The words the day view puts on every line, in one language."""
+
+    needs: dict[str, str]
+    responses: dict[str, str]
+    you: str
+    former: str
+    reconnected: str
+    sideways: str
+    until: str  # "%(routine)s until %(time)s"
+
+
+@cache
+def day_words(language: str) -> DayWords:
+    """Return the day view's words in `language`, the current one: once per language."""
+    # Flask-Babel takes ~15 us a string from Python, and a day needs ~40 of them.
+    return DayWords(domain.NEED_LABELS.translated(), domain.RESPONSE_LABELS.translated(),
+                    _("you"), _("a former caregiver"), _("reconnected"), _("went sideways"),
+                    _("%(routine)s until %(time)s"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,56 +735,39 @@ def day_entries(child_id: int, start: datetime, end: datetime,
     Only the columns the day view shows are read, as rows rather than ORM objects: a busy day
     lists dozens of entries.
     """
-    moments = db.session.execute(
-        select(Moment.id, Moment.occurred_at, Moment.need, Moment.responses, Moment.rupture,
-               Moment.repaired_at.is_not(None).label("repaired"), Moment.starred,
-               Moment.caregiver_id, User.display_name,
-               # Only a starred or noted moment can show a comment (sharing.comment_is_shared).
-               ((Moment.starred | (Moment.note != ""))
-                & select(MomentComment.id).where(MomentComment.moment_id == Moment.id).exists()
-                ).label("may_show_comments"))
-        .outerjoin(User, User.id == Moment.caregiver_id)
-        .where(Moment.child_id == child_id, Moment.occurred_at >= start, Moment.occurred_at < end)
-        .order_by(Moment.occurred_at, Moment.id)
-    ).all()
-    routines = db.session.execute(
-        select(Routine.id, Routine.started_at, Routine.ended_at, RoutineKind.key,
-               RoutineKind.label, Routine.caregiver_id, User.display_name)
-        .join(RoutineKind, RoutineKind.id == Routine.kind_id)
-        .outerjoin(User, User.id == Routine.caregiver_id)
-        .where(Routine.child_id == child_id, Routine.started_at >= start, Routine.started_at < end)
-        .order_by(Routine.started_at, Routine.id)
-    ).all()
-
-    me, you, former = current_user.id, _("you"), _("a former caregiver")
+    bounds = {"child_id": child_id, "start": start, "end": end}
+    moments = db.session.execute(day_moments_query(), bounds).all()
+    routines = db.session.execute(day_routines_query(), bounds).all()
+    words = day_words(i18n.current())
+    me = current_user.id
 
     def who(row) -> str:
         if row.caregiver_id == me:
-            return you
-        return former if row.display_name is None else row.display_name
+            return words.you
+        return words.former if row.display_name is None else row.display_name
 
     def at(value: datetime) -> str:
         return local_time_filter(value, tz=tz)
 
-    needs, responses = domain.NEED_LABELS.translated(), domain.RESPONSE_LABELS.translated()
-    reconnected, sideways = _("reconnected"), _("went sideways")
     moment_url = id_url("log.edit_moment", "moment_id")
     star_url = id_url("log.star_moment", "moment_id")
     routine_url = id_url("log.edit_routine", "routine_id")
     entries = []
     for m in moments:
-        what = needs.get(m.need, m.need)
+        what = words.needs.get(m.need, m.need)
         if m.responses:
-            what += " — " + ", ".join(responses.get(r, r).lower() for r in m.responses)
+            what += " — " + ", ".join(words.responses.get(r, r).lower() for r in m.responses)
         entries.append((m.occurred_at, DayEntry(
             "moment", m.id, at(m.occurred_at), moment_url(m.id), what, who(m),
-            tag=(reconnected if m.repaired else sideways) if m.rupture else "",
+            tag=(words.reconnected if m.repaired else words.sideways) if m.rupture else "",
             star_url=star_url(m.id), starred=m.starred,
         )))
+    kinds: dict[tuple[str, str], str] = {}  # a busy day repeats a few kinds
     for r in routines:
-        what = domain.kind_label(r.key, r.label)
+        what = kinds.get((r.key, r.label)) or kinds.setdefault(
+            (r.key, r.label), domain.kind_label(r.key, r.label))
         if r.ended_at:
-            what = _("%(routine)s until %(time)s", routine=what, time=at(r.ended_at))
+            what = words.until % {"routine": what, "time": at(r.ended_at)}
         entries.append((r.started_at, DayEntry(
             "routine", r.id, at(r.started_at), routine_url(r.id), what, who(r),
         )))

@@ -1,7 +1,7 @@
 """Log what happened: moments, routines, special time, check-ins; and read a day back."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -621,20 +621,26 @@ def day(child_id: int, day: str):
         abort(404)
     tz = household_zone()
     start, end = day_bounds(the_day, tz)
-    entries, commented = day_entries(child.id, start, end, tz)
+    entries = day_entries(child.id, start, end, tz)
     today_ = local_today(tz)
     return render_template(
         "log/day.html",
         child=child,
-        children=db.session.execute(switcher_query(), {"household_id": child.household_id}).all(),
+        children=rows(switcher_query(), household_id=child.household_id),
         day=the_day,
         entries=entries,
         prev_day=the_day - timedelta(days=1),
         next_day=the_day + timedelta(days=1) if the_day < today_ else None,
         is_today=the_day == today_,
         button=ButtonForm(),
-        comments=visible_comments(commented, for_parent=True),
     )
+
+
+def rows(query, **params) -> list:
+    """Run a select of columns on the session's connection and return its rows."""
+    # Straight to the connection (same transaction): the session's ORM handling of a select,
+    # needless for plain columns, costs ~40 us a query.
+    return db.session.connection().execute(query, params).all()
 
 
 # The day view's selects are built once, with parameters: composing one costs more than
@@ -689,15 +695,20 @@ class DayWords:
     reconnected: str
     sideways: str
     until: str  # "%(routine)s until %(time)s"
+    # (key, label) of each default routine kind not renamed -> its name; a renamed kind shows
+    # its label as typed.
+    kinds: dict[tuple[str, str], str]
 
 
 @cache
 def day_words(language: str) -> DayWords:
     """Return the day view's words in `language`, the current one: once per language."""
-    # Flask-Babel takes ~15 us a string from Python, and a day needs ~40 of them.
+    # Flask-Babel takes ~15 us a string from Python, and a day needs ~50 of them.
     return DayWords(domain.NEED_LABELS.translated(), domain.RESPONSE_LABELS.translated(),
                     _("you"), _("a former caregiver"), _("reconnected"), _("went sideways"),
-                    _("%(routine)s until %(time)s"))
+                    _("%(routine)s until %(time)s"),
+                    {(k.id, k.name): domain.kind_label(k.id, k.name)
+                     for k in domain.DEFAULT_ROUTINE_KINDS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -713,6 +724,7 @@ class DayEntry:
     tag: str = ""
     star_url: str = ""
     starred: bool = False
+    comments: list[MomentComment] = field(default_factory=list)
 
 
 # Any id no URL of the app contains otherwise.
@@ -727,17 +739,16 @@ def id_url(endpoint: str, name: str) -> Callable[[int], str]:
     return lambda row_id: f"{prefix}{row_id}{suffix}"
 
 
-def day_entries(child_id: int, start: datetime, end: datetime,
-                tz: ZoneInfo) -> tuple[list[DayEntry], list[int]]:
-    """Return a child's entries in [start, end) in time order, and the ids of the moments that
-    may carry a group's comment.
+def day_entries(child_id: int, start: datetime, end: datetime, tz: ZoneInfo) -> list[DayEntry]:
+    """Return a child's entries in [start, end) in time order, each moment with the comments
+    the signed-in parent's groups left on it.
 
     Only the columns the day view shows are read, as rows rather than ORM objects: a busy day
     lists dozens of entries.
     """
-    bounds = {"child_id": child_id, "start": start, "end": end}
-    moments = db.session.execute(day_moments_query(), bounds).all()
-    routines = db.session.execute(day_routines_query(), bounds).all()
+    moments = rows(day_moments_query(), child_id=child_id, start=start, end=end)
+    routines = rows(day_routines_query(), child_id=child_id, start=start, end=end)
+    comments = visible_comments([m.id for m in moments if m.may_show_comments], for_parent=True)
     words = day_words(i18n.current())
     me = current_user.id
 
@@ -760,12 +771,10 @@ def day_entries(child_id: int, start: datetime, end: datetime,
         entries.append((m.occurred_at, DayEntry(
             "moment", m.id, at(m.occurred_at), moment_url(m.id), what, who(m),
             tag=(words.reconnected if m.repaired else words.sideways) if m.rupture else "",
-            star_url=star_url(m.id), starred=m.starred,
+            star_url=star_url(m.id), starred=m.starred, comments=comments.get(m.id, []),
         )))
-    kinds: dict[tuple[str, str], str] = {}  # a busy day repeats a few kinds
     for r in routines:
-        what = kinds.get((r.key, r.label)) or kinds.setdefault(
-            (r.key, r.label), domain.kind_label(r.key, r.label))
+        what = words.kinds.get((r.key, r.label), r.label)  # as domain.kind_label
         if r.ended_at:
             what = words.until % {"routine": what, "time": at(r.ended_at)}
         entries.append((r.started_at, DayEntry(
@@ -773,4 +782,4 @@ def day_entries(child_id: int, start: datetime, end: datetime,
         )))
     # Stable: at the same minute a moment comes before a routine, as it always has.
     entries.sort(key=lambda e: e[0])
-    return [e for _at, e in entries], [m.id for m in moments if m.may_show_comments]
+    return [e for _at, e in entries]

@@ -769,6 +769,91 @@ def test_a_co_caregiver_sees_who_logged_each_entry(other_client, july_fourth):
     assert "Logged by Bo." in flashed(other_client.get(f"/routines/{ids['after_midnight']}"))
 
 
+def day_lines(page: str) -> list[tuple]:
+    """Return each entry of a day view as (time, what, tag, who, link, star), star being None
+    for a routine, else (its form's action, pressed, whether it carries the CSRF field)."""
+    timeline = page.split('<ul class="timeline">', 1)[1].split("</ul>", 1)[0]
+    lines = []
+    for item in re.findall(r"<li[^>]*>(.*?)</li>", timeline, re.S):
+        entry = re.search(r'<a class="entry" href="([^"]+)">\s*<span class="time">([^<]*)</span>'
+                          r"\s*<span>(.*?)\s*(?:<span class=\"tag\">([^<]*)</span>)?"
+                          r'\s*<span class="who">· ([^<]*)</span></span>', item, re.S)
+        form = re.search(r'<form method="post" action="([^"]+)" class="star">(.*?)</form>', item,
+                         re.S)
+        star = None if form is None else (
+            form.group(1), re.search(r'aria-pressed="(\w+)"', form.group(2)).group(1),
+            'name="csrf_token"' in form.group(2))
+        link, time_text, what, tag, who = entry.groups()
+        lines.append((time_text, what, tag or "", who, link, star))
+    return lines
+
+
+WORDING = {
+    "en": {"wake": "Wake-up", "feelings": "Help me with my feelings — named the feeling, got cross",
+           "sideways": "went sideways", "protect": "Protect me", "reconnected": "reconnected",
+           "not_sure": "Not sure", "former": "a former caregiver", "enjoy": "Enjoy with me",
+           "nap": "Nap until 14:30", "park": "Delight in me — watched or delighted",
+           "late": "Comfort me — held or comforted", "you": "you"},
+    "es": {"wake": "Despertar", "feelings": "Ayúdame con lo que siento — puse nombre al "
+           "sentimiento, me enfadé", "sideways": "se torció", "protect": "Protégeme",
+           "reconnected": "volvimos a conectar", "not_sure": "No lo sé",
+           "former": "una antigua persona que cuida", "enjoy": "Disfruta conmigo",
+           "nap": "Siesta hasta las 14:30", "park": "Deléitate conmigo — le miré o disfruté "
+           "con él o ella", "late": "Consuélame — le abracé o consolé", "you": "tú"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_day_view_words_each_entry_with_its_tag_who_link_and_star(
+    app, client, july_fourth, make_user, make_moment, make_routine, join_household,
+    household_of, lang
+):
+    child, ids = july_fourth
+    with app.app_context():
+        users = {u.display_name: u for u in db.session.scalars(select(User))}
+        ana, bo = users["Ana"].id, users["Bo"].id
+        users["Ana"].locale = lang
+        kind_by_key(child, "meal").label = "Picnic & <games>"
+        db.session.commit()
+    cy = make_user(email="cy@example.org", name="Cy <3", using=app.test_client())
+    join_household(cy, household_of(ana))
+    at = {h: datetime(2024, 7, 4, h + 4, 0, tzinfo=UTC) for h in range(20)}  # New York, EDT
+    ids |= {
+        "sideways": make_moment(child, ana, need="help_with_feelings", occurred_at=at[10],
+                                responses=["named_feeling", "got_cross"], rupture=True),
+        "repaired": make_moment(child, bo, need="protect_me", occurred_at=at[11], rupture=True,
+                                repaired_at=at[11] + timedelta(minutes=20)),
+        "former": make_moment(child, None, need="not_sure", occurred_at=at[12], starred=True),
+        "nap": make_routine(child, bo, key="nap", started_at=at[13],
+                            ended_at=at[14] + timedelta(minutes=30)),
+        "enjoy": make_moment(child, ana, need="enjoy_with_me", occurred_at=at[13]),
+        "picnic": make_routine(child, cy, key="meal", started_at=at[18]),
+    }
+    join_household(cy, None)
+    app.config["WTF_CSRF_ENABLED"] = True  # so the star forms show their token
+    w = WORDING[lang]
+
+    page = client.get(f"/children/{child}/days/2024-07-04").get_data(as_text=True)
+
+    def moment(key, starred=False):
+        return f"/moments/{ids[key]}", (f"/moments/{ids[key]}/star", str(starred).lower(), True)
+
+    assert day_lines(page) == [
+        ("08:00", w["wake"], "", w["you"], f"/routines/{ids['wake']}", None),
+        ("10:00", w["feelings"], w["sideways"], w["you"], *moment("sideways")),
+        ("11:00", w["protect"], w["reconnected"], "Bo", *moment("repaired")),
+        ("12:00", w["not_sure"], "", w["former"], *moment("former", starred=True)),
+        # At the same minute, a moment comes before a routine.
+        ("13:00", w["enjoy"], "", w["you"], *moment("enjoy")),
+        ("13:00", w["nap"], "", "Bo", f"/routines/{ids['nap']}", None),
+        ("16:00", w["park"], "", "Bo", *moment("park")),
+        # A renamed kind is shown as typed, and a caregiver who left keeps their name.
+        ("18:00", "Picnic &amp; &lt;games&gt;", "", "Cy &lt;3", f"/routines/{ids['picnic']}",
+         None),
+        ("23:30", w["late"], "", w["you"], *moment("late")),
+    ]
+
+
 def test_an_empty_past_day_says_so_calmly(client, family):
     _user, child = family
 

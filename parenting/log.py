@@ -192,6 +192,8 @@ def home():
         button=ButtonForm(),
         themes=current_themes(current_user.id, local_today()),
         away=away,
+        reconnected_url=id_url("log.reconnected", "moment_id"),
+        let_go_url=id_url("log.let_go", "moment_id"),
     )
 
 

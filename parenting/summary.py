@@ -7,10 +7,17 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from . import charts, domain, metrics, prompts
-from .access import children_query, current_household, get_child_or_404, week_or_404
+from .access import (
+    MAX_ID,
+    children_query,
+    current_household,
+    get_child_or_404,
+    week_or_404,
+)
 from .extensions import db
 from .forms import ButtonForm, WeekReflectionForm
 from .models import (
@@ -26,6 +33,9 @@ from .summary_rows import load_week_rows
 from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
+
+# Every summary reads the child's household (zone, week start): load it with the child.
+WITH_HOUSEHOLD = joinedload(Child.household)
 
 
 @dataclass
@@ -56,6 +66,22 @@ def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
         return caregivers, None
     # A caregiver id from elsewhere (or a former member) reads as "all": it reveals nothing.
     return caregivers, wanted if wanted in {c.id for c in caregivers} else None
+
+
+def wanted_caregiver(household_id: int) -> int | None:
+    """Return the caregiver asked for when they belong to the household, else None (all).
+
+    What caregiver_filter answers, for a caller that needs no list: no query without one asked.
+    """
+    try:
+        wanted = int(request.args.get("caregiver", ""))
+    except ValueError:
+        return None
+    if not 0 < wanted <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(User.id).where(User.id == wanted, User.household_id == household_id)
+    )
 
 
 def load_week(
@@ -128,7 +154,7 @@ def this_week():
 @bp.route("/children/<int:child_id>/weeks/<week>", methods=["GET", "POST"])
 @login_required
 def week(child_id: int, week: str):
-    child = get_child_or_404(child_id)
+    child = get_child_or_404(child_id, WITH_HOUSEHOLD)
     first_day = week_first_day(week)
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     label = metrics.iso_week_label(first_day)
@@ -280,13 +306,13 @@ WEEK_START_IDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 @login_required
 def summary_json(child_id: int):
     try:
-        child = get_child_or_404(child_id)
+        child = get_child_or_404(child_id, WITH_HOUSEHOLD)
         first_day = week_first_day(request.args.get("week") or current_week_label())
     except NotFound:
         # API callers get JSON for every error, as they do for 401, never the HTML error page.
         return jsonify({"error": "not_found"}), 404
-    caregivers, caregiver_id = caregiver_filter(child.household_id)
-    f = load_week(child, first_day, caregivers, caregiver_id)
+    caregiver_id = wanted_caregiver(child.household_id)
+    f = load_week(child, first_day, [], caregiver_id)
     body = {
         "version": 1,
         "child": {"id": child.id, "nickname": child.nickname},

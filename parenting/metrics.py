@@ -16,10 +16,9 @@ from operator import attrgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from parenting import domain
+from parenting.i18n import gettext as _
+from parenting.i18n import ngettext
 
 MINUTES_PER_DAY = 24 * 60
 ON_RHYTHM_MINUTES = 30

@@ -101,18 +101,24 @@ def load_week_rows(
     # Plain column tuples need none of the ORM's work: run them on the session's connection.
     execute = db.session.connection().execute
     moment_row, routine_row = metrics.MomentRow._make, metrics.RoutineRow._make
+    # A week is ~1,000 times: the common cases (SQLite's text, no time) skip the call to as_utc,
+    # a third of the rows' cost. Times that are never NULL (the moment's, the start) are
+    # parsed inline as as_utc would.
+    parse = datetime.fromisoformat
     moments = [
         moment_row((
-            as_utc(occurred_at), caregiver_id or 0, need, ids(responses), how_soon, ids(feelings),
-            bool(rupture), as_utc(repaired_at),
+            parse(occurred_at + "+00:00") if occurred_at.__class__ is str else as_utc(occurred_at),
+            caregiver_id or 0, need, ids(responses), how_soon, ids(feelings), bool(rupture),
+            None if repaired_at is None else as_utc(repaired_at),
         ))
         for occurred_at, caregiver_id, need, responses, how_soon, feelings, rupture, repaired_at
         in execute(_MOMENTS, params).all()
     ]
     routines = [
         routine_row((
-            kind_keys[kind_id], as_utc(started_at), caregiver_id or 0, as_utc(ended_at),
-            ids(skills),
+            kind_keys[kind_id],
+            parse(started_at + "+00:00") if started_at.__class__ is str else as_utc(started_at),
+            caregiver_id or 0, None if ended_at is None else as_utc(ended_at), ids(skills),
         ))
         for kind_id, started_at, caregiver_id, ended_at, skills in execute(_ROUTINES, params).all()
     ]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
@@ -36,6 +36,13 @@ bp = Blueprint("summary", __name__)
 
 # Every summary reads the child's household (zone, week start): load it with the child.
 WITH_HOUSEHOLD = joinedload(Child.household)
+# The page's other selects, built once: building one costs about what SQLite takes to run it.
+CAREGIVERS = select(User).where(User.household_id == bindparam("household_id")).order_by(User.id)
+CHILDREN = children_query(bindparam("household_id"))
+REFLECTION = select(WeekReflection).where(
+    WeekReflection.child_id == bindparam("child_id"),
+    WeekReflection.first_day == bindparam("first_day"),
+)
 
 
 @dataclass
@@ -57,9 +64,7 @@ class WeekFigures:
 
 def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
     """Return the household's caregivers and the one asked for (None for all)."""
-    caregivers = list(
-        db.session.scalars(select(User).where(User.household_id == household_id).order_by(User.id))
-    )
+    caregivers = list(db.session.scalars(CAREGIVERS, {"household_id": household_id}))
     try:
         wanted = int(request.args.get("caregiver", ""))
     except ValueError:
@@ -159,11 +164,7 @@ def week(child_id: int, week: str):
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     label = metrics.iso_week_label(first_day)
     prompt = prompts.week_prompt(label, child.id)
-    reflection = db.session.scalar(
-        select(WeekReflection).where(
-            WeekReflection.child_id == child.id, WeekReflection.first_day == first_day
-        )
-    )
+    reflection = db.session.scalar(REFLECTION, {"child_id": child.id, "first_day": first_day})
     form = WeekReflectionForm(answer=reflection.answer if reflection else "")
     if form.validate_on_submit():
         if reflection is None:
@@ -176,7 +177,7 @@ def week(child_id: int, week: str):
         flash(_("Your reflection is saved."), "success")
         return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
     figures = load_week(child, first_day, caregivers, caregiver_id)
-    children = list(db.session.scalars(children_query(child.household_id)))
+    children = list(db.session.scalars(CHILDREN, {"household_id": child.household_id}))
     each = request.args.get("caregiver") == EACH_OF_US and len(caregivers) > 1
     return render_template(
         "summary/week.html",

@@ -96,6 +96,7 @@ def load_week_rows(
     """Fetch one child's moments, routines and planned times, and the household's check-ins
     (unless with_checkins is False), over [start, end)."""
     params = {"child_id": child_id, "household_id": household_id, "start": start, "end": end}
+    # The kinds go through the session, which flushes anything pending before the week is read.
     kinds = list(db.session.scalars(_KINDS, params))
     kind_keys = {k.id: k.key for k in kinds}
     # Plain column tuples need none of the ORM's work: run them on the session's connection.

@@ -1,7 +1,7 @@
 """The weekly responsiveness summary: a page, a reflection, and the same figures as JSON."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -29,7 +29,7 @@ from .models import (
     utcnow,
 )
 from .sharing import sharing_panel
-from .summary_rows import load_week_rows
+from .summary_rows import WeekRows, load_week_rows
 from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
@@ -60,6 +60,16 @@ class WeekFigures:
     caregivers: list[User]
     caregiver_id: int | None
     timezone: str
+    rows: WeekRows
+    now: datetime
+
+    def for_caregiver(self, caregiver_id: int) -> metrics.WeekSummary:
+        """Return this week's figures for one caregiver, from the rows already loaded."""
+        return metrics.summarise_week(
+            self.rows.moments, self.rows.routines, self.rows.checkins, first_day=self.first_day,
+            tz=zone(self.timezone), planned=self.planned, now=self.now,
+            caregiver_id=caregiver_id,
+        )
 
 
 def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
@@ -129,6 +139,8 @@ def load_week(
         caregivers=caregivers,
         caregiver_id=caregiver_id,
         timezone=household.timezone,
+        rows=rows,
+        now=now,
     )
 
 
@@ -182,7 +194,7 @@ def week(child_id: int, week: str):
     return render_template(
         "summary/week.html",
         f=figures,
-        each_of_us=each_of_us(child, first_day, caregivers) if each else None,
+        each_of_us=each_of_us(figures) if each else None,
         caregiver_arg=EACH_OF_US if each else caregiver_id,
         children=children,
         form=form,
@@ -197,10 +209,11 @@ def week(child_id: int, week: str):
 EACH_OF_US = "each"
 
 
-def each_of_us(child: Child, first_day: date, caregivers: list[User]) -> dict:
+def each_of_us(f: WeekFigures) -> dict:
     """Return every caregiver's figures for the week, side by side, in household order."""
-    summaries = [load_week(child, first_day, caregivers, c.id).this for c in caregivers]
-    return {"people": caregivers, "rows": metrics.side_by_side(summaries)}
+    # From the rows the page has loaded already, not a fresh load of them per caregiver.
+    summaries = [f.for_caregiver(c.id) for c in f.caregivers]
+    return {"people": f.caregivers, "rows": metrics.side_by_side(summaries)}
 
 
 def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> dict:

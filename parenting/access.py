@@ -73,11 +73,16 @@ def child_id_or_404(child_id: int) -> int:
     return found
 
 
-def get_child_or_404(child_id: int) -> Child:
-    """Return a child of the current household, or 404."""
+def get_child_or_404(child_id: int, *options) -> Child:
+    """Return a child of the current household, or 404; options are loader options.
+
+    A page that reads the household too passes joinedload(Child.household): one query, not two.
+    """
     require_id(child_id)
     return db.one_or_404(
-        select(Child).where(Child.id == child_id, Child.household_id == current_household_id())
+        select(Child)
+        .where(Child.id == child_id, Child.household_id == current_household_id())
+        .options(*options)
     )
 
 

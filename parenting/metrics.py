@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from parenting import domain
+from parenting.i18n import gettext as _
+from parenting.i18n import ngettext
 
 MINUTES_PER_DAY = 24 * 60
 ON_RHYTHM_MINUTES = 30
@@ -26,8 +27,10 @@ TYPICAL_TIME_STEP = 5
 _WEEK_LABEL = re.compile(r"([0-9]{4})-W([0-9]{2})")
 
 
-@dataclass(frozen=True)
-class MomentRow:
+# The rows are named tuples, not frozen dataclasses: a summary builds some 500 of them per
+# request, and a frozen dataclass takes about five times as long to make (one
+# object.__setattr__ per field).
+class MomentRow(NamedTuple):
     occurred_at: datetime
     caregiver_id: int
     need: str
@@ -38,8 +41,7 @@ class MomentRow:
     repaired_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class RoutineRow:
+class RoutineRow(NamedTuple):
     kind: str
     started_at: datetime
     caregiver_id: int
@@ -47,11 +49,14 @@ class RoutineRow:
     skills: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class CheckInRow:
+class CheckInRow(NamedTuple):
     at: datetime
     caregiver_id: int
     feeling: str | None
+
+
+_OCCURRED_AT = attrgetter("occurred_at")
+_STARTED_AT = attrgetter("started_at")
 
 
 @dataclass
@@ -129,16 +134,20 @@ def summarise_week(
     """Compute the weekly summary figures for one child's rows (see domain.md)."""
     start, end = week_bounds(first_day, tz)
 
-    def keep(at: datetime, who: int) -> bool:
-        return start <= at < end and (caregiver_id is None or who == caregiver_id)
-
-    week_moments = sorted(
-        (m for m in moments if keep(m.occurred_at, m.caregiver_id)), key=lambda m: m.occurred_at
-    )
-    week_routines = sorted(
-        (r for r in routines if keep(r.started_at, r.caregiver_id)), key=lambda r: r.started_at
-    )
-    week_checkins = [c for c in checkins if keep(c.at, c.caregiver_id)]
+    # One pass per list, no call per row: a summary filters two weeks of rows twice.
+    if caregiver_id is None:
+        week_moments = [m for m in moments if start <= m.occurred_at < end]
+        week_routines = [r for r in routines if start <= r.started_at < end]
+        week_checkins = [c for c in checkins if start <= c.at < end]
+    else:
+        week_moments = [m for m in moments
+                        if start <= m.occurred_at < end and m.caregiver_id == caregiver_id]
+        week_routines = [r for r in routines
+                         if start <= r.started_at < end and r.caregiver_id == caregiver_id]
+        week_checkins = [c for c in checkins
+                         if start <= c.at < end and c.caregiver_id == caregiver_id]
+    week_moments.sort(key=_OCCURRED_AT)
+    week_routines.sort(key=_STARTED_AT)
 
     summary = WeekSummary(
         first_day=first_day,
@@ -399,18 +408,25 @@ def _add_moment_figures(s: WeekSummary, moments: list[MomentRow], now: datetime)
     s.needs = {n.id: 0 for n in domain.ALL_NEEDS}
     s.halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
     s.speed = {c.id: 0 for c in domain.HOW_SOON}
+    # Counted per distinct value first (Counter counts in C, keeping first-seen order), then
+    # added in: the same figures and key order as adding moment by moment.
+    for need, n in Counter(m.need for m in moments).items():
+        s.needs[need] = s.needs.get(need, 0) + n
+        half = domain.NEED_HALF.get(need)
+        if half:
+            s.halves[half] += n
+    for how_soon, n in Counter(m.how_soon for m in moments).items():
+        if how_soon is not None:
+            s.speed[how_soon] = s.speed.get(how_soon, 0) + n
+    safe_haven = domain.SAFE_HAVEN
+    for responses, n in Counter(
+        m.responses for m in moments if m.responses and domain.NEED_HALF.get(m.need) == safe_haven
+    ).items():
+        s.safe_haven_with_response += n
+        if domain.SUPPORTIVE_IDS.intersection(responses):
+            s.supportive += n
     repair_minutes = []
     for m in moments:
-        s.needs[m.need] = s.needs.get(m.need, 0) + 1
-        half = domain.NEED_HALF.get(m.need)
-        if half:
-            s.halves[half] += 1
-        if half == domain.SAFE_HAVEN and m.responses:
-            s.safe_haven_with_response += 1
-            if domain.SUPPORTIVE_IDS.intersection(m.responses):
-                s.supportive += 1
-        if m.how_soon is not None:
-            s.speed[m.how_soon] = s.speed.get(m.how_soon, 0) + 1
         if m.rupture:
             s.ruptures += 1
             if m.repaired_at is not None and m.repaired_at <= now:
@@ -459,14 +475,19 @@ def _add_feeling_figures(
     counts: Counter[str] = Counter()
     per_need: dict[str, Counter[str]] = {n.id: Counter() for n in domain.ALL_NEEDS}
     hard_moments: Counter[str] = Counter()
-    for m in moments:
-        need_counts = per_need.setdefault(m.need, Counter())
-        words, hard = _moment_words(tuple(m.feelings))
+    # Per distinct (need, feelings) pair, weighted by how many moments had it: a week has
+    # hundreds of moments but a few dozen pairs. First-seen order keeps new needs in the order
+    # the moments brought them.
+    for (need, feelings), n in Counter((m.need, tuple(m.feelings)) for m in moments).items():
+        need_counts = per_need.get(need)
+        if need_counts is None:
+            need_counts = per_need[need] = Counter()
+        words, hard = _moment_words(feelings)
         for word in words:
-            counts[word] += 1
-            need_counts[word] += 1
+            counts[word] += n
+            need_counts[word] += n
         if hard:
-            hard_moments[m.need] += 1
+            hard_moments[need] += n
     counts.update(w for w in (_clean_word(c.feeling) for c in checkins) if w)
     s.feelings = _by_count(counts)
     s.need_feelings = {need: _by_count(c) for need, c in per_need.items()}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from . import domain, metrics
@@ -142,12 +142,17 @@ def prune_comments(membership: Membership) -> None:
             db.session.delete(comment)
 
 
+# Built once: the summary page asks on every view, most parents belong to no group, and building
+# this select with its loader option cost more than running it.
+MEMBERSHIPS = (
+    select(Membership).options(selectinload(Membership.group))
+    .where(Membership.user_id == bindparam("user_id"))
+)
+
+
 def sharing_panel(child: Child, first_day: date) -> list[dict]:
     """Return, per group the parent belongs to, whether this week is shared and notes back."""
-    memberships = db.session.scalars(
-        select(Membership).options(selectinload(Membership.group))
-        .where(Membership.user_id == current_user.id)
-    ).all()
+    memberships = db.session.scalars(MEMBERSHIPS, {"user_id": current_user.id}).all()
     tz = zone(child.household.timezone)
     start, end = metrics.week_bounds(first_day, tz)
     week_moments = list(db.session.scalars(

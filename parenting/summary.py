@@ -1,16 +1,23 @@
 """The weekly responsiveness summary: a page, a reflection, and the same figures as JSON."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from . import charts, domain, metrics, prompts
-from .access import children_query, current_household, get_child_or_404, week_or_404
+from .access import (
+    MAX_ID,
+    children_query,
+    current_household,
+    get_child_or_404,
+    week_or_404,
+)
 from .extensions import db
 from .forms import ButtonForm, WeekReflectionForm
 from .models import (
@@ -22,10 +29,20 @@ from .models import (
     utcnow,
 )
 from .sharing import sharing_panel
-from .summary_rows import load_week_rows
+from .summary_rows import WeekRows, load_week_rows
 from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
+
+# Every summary reads the child's household (zone, week start): load it with the child.
+WITH_HOUSEHOLD = joinedload(Child.household)
+# The page's other selects, built once: building one costs about what SQLite takes to run it.
+CAREGIVERS = select(User).where(User.household_id == bindparam("household_id")).order_by(User.id)
+CHILDREN = children_query(bindparam("household_id"))
+REFLECTION = select(WeekReflection).where(
+    WeekReflection.child_id == bindparam("child_id"),
+    WeekReflection.first_day == bindparam("first_day"),
+)
 
 
 @dataclass
@@ -43,19 +60,43 @@ class WeekFigures:
     caregivers: list[User]
     caregiver_id: int | None
     timezone: str
+    rows: WeekRows
+    now: datetime
+
+    def for_caregiver(self, caregiver_id: int) -> metrics.WeekSummary:
+        """Return this week's figures for one caregiver, from the rows already loaded."""
+        return metrics.summarise_week(
+            self.rows.moments, self.rows.routines, self.rows.checkins, first_day=self.first_day,
+            tz=zone(self.timezone), planned=self.planned, now=self.now,
+            caregiver_id=caregiver_id,
+        )
 
 
 def caregiver_filter(household_id: int) -> tuple[list[User], int | None]:
     """Return the household's caregivers and the one asked for (None for all)."""
-    caregivers = list(
-        db.session.scalars(select(User).where(User.household_id == household_id).order_by(User.id))
-    )
+    caregivers = list(db.session.scalars(CAREGIVERS, {"household_id": household_id}))
     try:
         wanted = int(request.args.get("caregiver", ""))
     except ValueError:
         return caregivers, None
     # A caregiver id from elsewhere (or a former member) reads as "all": it reveals nothing.
     return caregivers, wanted if wanted in {c.id for c in caregivers} else None
+
+
+def wanted_caregiver(household_id: int) -> int | None:
+    """Return the caregiver asked for when they belong to the household, else None (all).
+
+    What caregiver_filter answers, for a caller that needs no list: no query without one asked.
+    """
+    try:
+        wanted = int(request.args.get("caregiver", ""))
+    except ValueError:
+        return None
+    if not 0 < wanted <= MAX_ID:
+        return None
+    return db.session.scalar(
+        select(User.id).where(User.id == wanted, User.household_id == household_id)
+    )
 
 
 def load_week(
@@ -98,6 +139,8 @@ def load_week(
         caregivers=caregivers,
         caregiver_id=caregiver_id,
         timezone=household.timezone,
+        rows=rows,
+        now=now,
     )
 
 
@@ -128,16 +171,12 @@ def this_week():
 @bp.route("/children/<int:child_id>/weeks/<week>", methods=["GET", "POST"])
 @login_required
 def week(child_id: int, week: str):
-    child = get_child_or_404(child_id)
+    child = get_child_or_404(child_id, WITH_HOUSEHOLD)
     first_day = week_first_day(week)
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     label = metrics.iso_week_label(first_day)
     prompt = prompts.week_prompt(label, child.id)
-    reflection = db.session.scalar(
-        select(WeekReflection).where(
-            WeekReflection.child_id == child.id, WeekReflection.first_day == first_day
-        )
-    )
+    reflection = db.session.scalar(REFLECTION, {"child_id": child.id, "first_day": first_day})
     form = WeekReflectionForm(answer=reflection.answer if reflection else "")
     if form.validate_on_submit():
         if reflection is None:
@@ -150,12 +189,12 @@ def week(child_id: int, week: str):
         flash(_("Your reflection is saved."), "success")
         return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
     figures = load_week(child, first_day, caregivers, caregiver_id)
-    children = list(db.session.scalars(children_query(child.household_id)))
+    children = list(db.session.scalars(CHILDREN, {"household_id": child.household_id}))
     each = request.args.get("caregiver") == EACH_OF_US and len(caregivers) > 1
     return render_template(
         "summary/week.html",
         f=figures,
-        each_of_us=each_of_us(child, first_day, caregivers) if each else None,
+        each_of_us=each_of_us(figures) if each else None,
         caregiver_arg=EACH_OF_US if each else caregiver_id,
         children=children,
         form=form,
@@ -170,10 +209,11 @@ def week(child_id: int, week: str):
 EACH_OF_US = "each"
 
 
-def each_of_us(child: Child, first_day: date, caregivers: list[User]) -> dict:
+def each_of_us(f: WeekFigures) -> dict:
     """Return every caregiver's figures for the week, side by side, in household order."""
-    summaries = [load_week(child, first_day, caregivers, c.id).this for c in caregivers]
-    return {"people": caregivers, "rows": metrics.side_by_side(summaries)}
+    # From the rows the page has loaded already, not a fresh load of them per caregiver.
+    summaries = [f.for_caregiver(c.id) for c in f.caregivers]
+    return {"people": f.caregivers, "rows": metrics.side_by_side(summaries)}
 
 
 def page_context(f: WeekFigures, need_labels: dict[str, str] | None = None) -> dict:
@@ -280,13 +320,13 @@ WEEK_START_IDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 @login_required
 def summary_json(child_id: int):
     try:
-        child = get_child_or_404(child_id)
+        child = get_child_or_404(child_id, WITH_HOUSEHOLD)
         first_day = week_first_day(request.args.get("week") or current_week_label())
     except NotFound:
         # API callers get JSON for every error, as they do for 401, never the HTML error page.
         return jsonify({"error": "not_found"}), 404
-    caregivers, caregiver_id = caregiver_filter(child.household_id)
-    f = load_week(child, first_day, caregivers, caregiver_id)
+    caregiver_id = wanted_caregiver(child.household_id)
+    f = load_week(child, first_day, [], caregiver_id)
     body = {
         "version": 1,
         "child": {"id": child.id, "nickname": child.nickname},

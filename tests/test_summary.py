@@ -550,6 +550,15 @@ def test_one_caregiver_narrows_the_figures(client, bo_client, mo, two_caregivers
     assert only_ana["needs"]["help_me"] == 1 and only_ana["needs"]["protect_me"] == 0
 
 
+def test_a_caregiver_from_elsewhere_or_no_caregiver_at_all_reads_as_everyone(
+        client, mo, two_caregivers, carl):
+    everyone = client.get(api_url(mo)).get_data()
+
+    for other in (carl, "junk", "-1", "0", str(2**40)):
+        assert client.get(api_url(mo, caregiver=other)).get_data() == everyone, other
+    assert client.get(api_url(mo)).get_json()["caregiver_id"] is None
+
+
 def test_the_page_offers_the_filter_and_narrows_its_figures(client, mo, two_caregivers):
     ana, bo = two_caregivers
 

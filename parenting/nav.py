@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from flask import render_template, request
 from flask_login import current_user
-from markupsafe import Markup
 
 from . import i18n
 
@@ -30,15 +29,18 @@ def current_tab(endpoint: str, parent: bool) -> str | None:
 
 # Bounded: a handful of variants per language and mount point.
 @lru_cache(maxsize=128)
-def rendered(parent: bool, tab: str | None, language: str, script_root: str) -> Markup:
-    """Return the nav for a parent (or a facilitator without a household) in one language."""
-    return Markup(render_template("_bottom_nav.html", parent=parent, tab=tab))
+def rendered(parent: bool, tab: str | None, language: str, script_root: str) -> str:
+    """Return the nav's HTML for a parent (or a facilitator without a household) in one language.
+
+    It comes from our own autoescaped template, so base.html marks it safe.
+    """
+    return render_template("_bottom_nav.html", parent=parent, tab=tab)
 
 
-def bottom_nav() -> Markup:
+def bottom_nav() -> str:
     """Return this page's bottom navigation, or nothing for someone not logged in."""
     if not current_user.is_authenticated:
-        return Markup()
+        return ""
     parent = current_user.household_id is not None
     tab = current_tab(request.endpoint or "", parent)
     return rendered(parent, tab, i18n.current(), request.script_root)

@@ -109,6 +109,9 @@ def open_loops_query(household_id: int, limit: int | None = None):
     return loops
 
 
+# Built once, like HOUSEHOLD_CHILDREN: home runs it on every visit.
+HOME_LOOPS = open_loops_query(bindparam("household_id"), limit=5)
+
 # Opening home again within this time continues the same visit; a longer gap starts a new one.
 SAME_VISIT = timedelta(minutes=10)
 # During a visit, the time it was last seen is refreshed at most this often (one write).
@@ -179,7 +182,7 @@ def home():
         return redirect(url_for("household.new_child"))
     child = chosen_child(children, int_arg("child"))
     kinds = [k for k in current_household().routine_kinds if not k.hidden]
-    loops = db.session.execute(open_loops_query(current_household().id, limit=5)).all()
+    loops = db.session.execute(HOME_LOOPS, {"household_id": current_household().id}).all()
     return render_template(
         "log/home.html",
         children=children,

@@ -119,25 +119,31 @@ VISIT_REFRESH = timedelta(minutes=1)
 AWAY_LIMIT = 8
 
 
+# What the household's other caregivers logged since a time, newest first; through the
+# (child, created_at) indexes, so only what was logged since is read, whatever the history.
+AWAY_MOMENTS = (
+    select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname, User.display_name)
+    .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
+    .where(Child.household_id == bindparam("household_id"),
+           Moment.caregiver_id != bindparam("user_id"), Moment.created_at > bindparam("since"))
+    .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
+)
+AWAY_ROUTINES = (
+    select(Routine.created_at, Routine.started_at, RoutineKind.key, RoutineKind.label,
+           Child.nickname, User.display_name)
+    .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
+    .join(RoutineKind, Routine.kind_id == RoutineKind.id)
+    .where(Child.household_id == bindparam("household_id"),
+           Routine.caregiver_id != bindparam("user_id"), Routine.created_at > bindparam("since"))
+    .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
+)
+
+
 def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> list[dict]:
     """Return what the household's other caregivers logged after ``since``, newest first."""
-    moments = db.session.execute(
-        select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname,
-               User.display_name)
-        .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
-        .where(Child.household_id == household_id, Moment.caregiver_id != user_id,
-               Moment.created_at > since)
-        .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
-    )
-    routines = db.session.execute(
-        select(Routine.created_at, Routine.started_at, RoutineKind.key, RoutineKind.label,
-               Child.nickname, User.display_name)
-        .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
-        .join(RoutineKind, Routine.kind_id == RoutineKind.id)
-        .where(Child.household_id == household_id, Routine.caregiver_id != user_id,
-               Routine.created_at > since)
-        .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
-    )
+    values = {"household_id": household_id, "user_id": user_id, "since": since}
+    moments = db.session.execute(AWAY_MOMENTS, values)
+    routines = db.session.execute(AWAY_ROUTINES, values)
     entries = [
         {"logged": logged, "at": at, "what": domain.NEED_LABELS.get(need, need),
          "child": child, "who": who}

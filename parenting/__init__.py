@@ -152,7 +152,9 @@ def register_commands(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from . import timefmt
+    from . import nav, timefmt
+
+    app.jinja_env.globals["bottom_nav"] = nav.bottom_nav
 
     app.jinja_env.filters["local_time"] = timefmt.local_time_filter
     app.jinja_env.filters["local_date"] = timefmt.local_date_filter

@@ -109,6 +109,9 @@ def open_loops_query(household_id: int, limit: int | None = None):
     return loops
 
 
+# Built once, like HOUSEHOLD_CHILDREN: home runs it on every visit.
+HOME_LOOPS = open_loops_query(bindparam("household_id"), limit=5)
+
 # Opening home again within this time continues the same visit; a longer gap starts a new one.
 SAME_VISIT = timedelta(minutes=10)
 # During a visit, the time it was last seen is refreshed at most this often (one write).
@@ -116,25 +119,31 @@ VISIT_REFRESH = timedelta(minutes=1)
 AWAY_LIMIT = 8
 
 
+# What the household's other caregivers logged since a time, newest first; through the
+# (child, created_at) indexes, so only what was logged since is read, whatever the history.
+AWAY_MOMENTS = (
+    select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname, User.display_name)
+    .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
+    .where(Child.household_id == bindparam("household_id"),
+           Moment.caregiver_id != bindparam("user_id"), Moment.created_at > bindparam("since"))
+    .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
+)
+AWAY_ROUTINES = (
+    select(Routine.created_at, Routine.started_at, RoutineKind.key, RoutineKind.label,
+           Child.nickname, User.display_name)
+    .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
+    .join(RoutineKind, Routine.kind_id == RoutineKind.id)
+    .where(Child.household_id == bindparam("household_id"),
+           Routine.caregiver_id != bindparam("user_id"), Routine.created_at > bindparam("since"))
+    .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
+)
+
+
 def logged_by_others_since(household_id: int, user_id: int, since: datetime) -> list[dict]:
     """Return what the household's other caregivers logged after ``since``, newest first."""
-    moments = db.session.execute(
-        select(Moment.created_at, Moment.occurred_at, Moment.need, Child.nickname,
-               User.display_name)
-        .join(Child, Moment.child_id == Child.id).join(User, Moment.caregiver_id == User.id)
-        .where(Child.household_id == household_id, Moment.caregiver_id != user_id,
-               Moment.created_at > since)
-        .order_by(Moment.created_at.desc()).limit(AWAY_LIMIT)
-    )
-    routines = db.session.execute(
-        select(Routine.created_at, Routine.started_at, RoutineKind.key, RoutineKind.label,
-               Child.nickname, User.display_name)
-        .join(Child, Routine.child_id == Child.id).join(User, Routine.caregiver_id == User.id)
-        .join(RoutineKind, Routine.kind_id == RoutineKind.id)
-        .where(Child.household_id == household_id, Routine.caregiver_id != user_id,
-               Routine.created_at > since)
-        .order_by(Routine.created_at.desc()).limit(AWAY_LIMIT)
-    )
+    values = {"household_id": household_id, "user_id": user_id, "since": since}
+    moments = db.session.execute(AWAY_MOMENTS, values)
+    routines = db.session.execute(AWAY_ROUTINES, values)
     entries = [
         {"logged": logged, "at": at, "what": domain.NEED_LABELS.get(need, need),
          "child": child, "who": who}
@@ -179,7 +188,7 @@ def home():
         return redirect(url_for("household.new_child"))
     child = chosen_child(children, int_arg("child"))
     kinds = [k for k in current_household().routine_kinds if not k.hidden]
-    loops = db.session.execute(open_loops_query(current_household().id, limit=5)).all()
+    loops = db.session.execute(HOME_LOOPS, {"household_id": current_household().id}).all()
     return render_template(
         "log/home.html",
         children=children,

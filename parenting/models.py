@@ -192,7 +192,11 @@ class Moment(db.Model):
     child: Mapped[Child] = relationship()
     caregiver: Mapped[User | None] = relationship()
 
-    __table_args__ = (db.Index("ix_moment_child_time", "child_id", "occurred_at"),)
+    __table_args__ = (
+        db.Index("ix_moment_child_time", "child_id", "occurred_at"),
+        # "While you were away" on home: what was logged since a time, not the whole history.
+        db.Index("ix_moment_child_created", "child_id", "created_at"),
+    )
 
     @property
     def is_open_loop(self) -> bool:
@@ -243,7 +247,10 @@ class Routine(db.Model):
     kind: Mapped[RoutineKind] = relationship()
     caregiver: Mapped[User | None] = relationship()
 
-    __table_args__ = (db.Index("ix_routine_child_time", "child_id", "started_at"),)
+    __table_args__ = (
+        db.Index("ix_routine_child_time", "child_id", "started_at"),
+        db.Index("ix_routine_child_created", "child_id", "created_at"),
+    )
 
 
 class CheckIn(db.Model):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
@@ -44,14 +44,21 @@ def current_themes(user_id: int, today: date) -> list[CurrentTheme]:
     return themes_of(member_groups(user_id), today)
 
 
+# Home asks on every visit: built once, since building a select per request cost about as much
+# as running it.
+MEMBER_GROUPS = (
+    select(Group)
+    .options(selectinload(Group.themes))
+    .where(Group.id.in_(
+        select(Membership.group_id).where(Membership.user_id == bindparam("user_id"))
+    ))
+    .order_by(Group.id)
+)
+
+
 def member_groups(user_id: int) -> list[Group]:
     """Return the groups the user is a member of, with their themes, oldest first."""
-    return list(db.session.scalars(
-        select(Group)
-        .options(selectinload(Group.themes))
-        .where(Group.id.in_(select(Membership.group_id).where(Membership.user_id == user_id)))
-        .order_by(Group.id)
-    ))
+    return list(db.session.scalars(MEMBER_GROUPS, {"user_id": user_id}))
 
 
 def themes_of(groups: list[Group], today: date) -> list[CurrentTheme]:

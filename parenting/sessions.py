@@ -10,6 +10,7 @@ import time
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
@@ -46,6 +47,14 @@ def login_ended(since: int, remembered: bool, now: int) -> bool:
     )
 
 
+# Nearly every signed-in page reads the household (the page's zone, its children), so it comes
+# in the same query. Built once: building a select and its cache key per request cost more than
+# SQLite took to answer it.
+USER_WITH_HOUSEHOLD = (
+    select(User).options(joinedload(User.household)).where(User.id == bindparam("user_id"))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Load a user from a stored login; a stale version or an ended login is no session at all."""
@@ -53,8 +62,7 @@ def load_user(user_id: str) -> User | None:
     if login is None:
         return None
     uid, version, since, remembered = login
-    # Nearly every signed-in page reads the household (the page's zone, its children): one query.
-    user = db.session.get(User, uid, options=[joinedload(User.household)])
+    user = db.session.scalars(USER_WITH_HOUSEHOLD, {"user_id": uid}).first()
     if user is None or user.session_version != version:
         return None
     now = int(time.time())

@@ -20,7 +20,7 @@ from summary_reference import reference_week_rows
 
 from parenting import config, security, summary
 from parenting.extensions import db
-from parenting.log import open_loops_query
+from parenting.log import AWAY_MOMENTS, AWAY_ROUTINES, open_loops_query
 from parenting.models import Moment
 from parenting.summary_rows import as_utc, checkins_query, ids
 
@@ -161,8 +161,13 @@ WEEK_END = datetime(2025, 12, 15, tzinfo=UTC)
         (lambda: open_loops_query(1, limit=5), "ix_moment_open_loop"),
         # The summary's check-ins: the weeks asked for, not every check-in of the household.
         (lambda: checkins_query(1, WEEK_START, WEEK_END), "ix_check_in_household_at"),
+        # Home's "While you were away": what was logged since the last visit, not the history.
+        (lambda: AWAY_MOMENTS.params(household_id=1, user_id=1, since=WEEK_END),
+         "ix_moment_child_created"),
+        (lambda: AWAY_ROUTINES.params(household_id=1, user_id=1, since=WEEK_END),
+         "ix_routine_child_created"),
     ],
-    ids=["open loops", "week check-ins"],
+    ids=["open loops", "week check-ins", "away moments", "away routines"],
 )
 def test_history_bound_queries_read_through_their_index(app, heavy, query, index):
     with app.app_context():

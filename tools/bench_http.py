@@ -2,7 +2,8 @@
 
 For each database, gunicorn with gunicorn.conf.py and 2 sync workers (GUNICORN_WORKERS=2,
 GUNICORN_THREADS=1) serves a copy of it on a free port of 127.0.0.1, all of them at once. One
-sequential client logs in to each as the heavy household's first caregiver, warms up, then times
+sequential client logs in to each as the heavy household's first caregiver (back after a day
+away, so home shows what the other caregiver logged meanwhile), warms up, then times
 every endpoint of every database round-robin, so a busy moment on the machine falls on all of them
 alike. Every figure is a median divided by the median of the anonymous login page of the same
 server in the same run.
@@ -40,6 +41,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import bench
+from bench_bare import stamp
 from hostinfo import cpu_summary, free_port, stop, wait_until_up
 from load import cpu_seconds, scan_log
 
@@ -291,10 +293,37 @@ class Served:
     endpoints: list[Endpoint]
 
 
+def returning_caregiver(run_db: Path, email: str, child_id: int) -> None:
+    """Make the heavy caregiver a returning one: their last visit home was a day ago, and the
+    other caregiver has logged a few moments since, so home shows "While you were away"."""
+    now = datetime.now(UTC)
+    conn = sqlite3.connect(run_db)
+    try:
+        me, household = conn.execute("SELECT id, household_id FROM user WHERE email = ?",
+                                     (email,)).fetchone()
+        other = conn.execute("SELECT id FROM user WHERE household_id = ? AND id != ?",
+                             (household, me)).fetchone()[0]
+        conn.execute("UPDATE user SET home_seen_at = ?, away_since = NULL WHERE id = ?",
+                     (stamp(now - timedelta(days=1)), me))
+        for hours in (20, 9, 3, 1):
+            at = stamp(now - timedelta(hours=hours))
+            conn.execute(
+                "INSERT INTO moment (uuid, child_id, caregiver_id, occurred_at, need, cues, "
+                "cue_text, miscue, responses, feelings, rupture, repair_ways, repair_note, note, "
+                "prompt_answer, created_at, updated_at) VALUES (?, ?, ?, ?, 'comfort_me', '[]', "
+                "'', 0, '[\"held_comforted\"]', '[]', 0, '[]', '', '', '', ?, ?)",
+                (str(uuid.uuid4()), child_id, other, at, at, at))
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def serve_size(name: str, db_path: Path, meta: dict, args, full: bool) -> Served:
-    """Serve a copy of one database and log in as the heavy household's first caregiver."""
+    """Serve a copy of one database and log in as the heavy household's first caregiver, back
+    after a day away."""
     run_db = args.data_dir / f"run-{name}.sqlite3"
     copy_database(db_path, run_db)
+    returning_caregiver(run_db, meta["email"], meta["child_id"])
     server, port = serve("app:app", run_db, args.data_dir / f"run-{name}-gunicorn.log")
     try:
         client = Client(port)

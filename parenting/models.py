@@ -270,8 +270,11 @@ class CheckIn(db.Model):
 
 
 class PromptShown(db.Model):
+    # A caregiver, then time: a save reads the last week's prompts, not every one ever shown.
+    __table_args__ = (db.Index("ix_prompt_shown_user_at", "user_id", "shown_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     prompt_id: Mapped[str] = mapped_column(String(60))
     shown_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -20,7 +20,7 @@ from summary_reference import reference_week_rows
 
 from parenting import config, security, summary
 from parenting.extensions import db
-from parenting.log import AWAY_MOMENTS, AWAY_ROUTINES, open_loops_query
+from parenting.log import AWAY_MOMENTS, AWAY_ROUTINES, RECENT_PROMPTS, open_loops_query
 from parenting.models import Moment
 from parenting.summary_rows import as_utc, checkins_query, ids
 
@@ -166,8 +166,10 @@ WEEK_END = datetime(2025, 12, 15, tzinfo=UTC)
          "ix_moment_child_created"),
         (lambda: AWAY_ROUTINES.params(household_id=1, user_id=1, since=WEEK_END),
          "ix_routine_child_created"),
+        # A save's prompt: the prompts this caregiver saw in the last week, not all of them.
+        (lambda: RECENT_PROMPTS.params(user_id=1, since=WEEK_END), "ix_prompt_shown_user_at"),
     ],
-    ids=["open loops", "week check-ins", "away moments", "away routines"],
+    ids=["open loops", "week check-ins", "away moments", "away routines", "recent prompts"],
 )
 def test_history_bound_queries_read_through_their_index(app, heavy, query, index):
     with app.app_context():

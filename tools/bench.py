@@ -40,6 +40,7 @@ from parenting.models import (
     Household,
     Moment,
     PlannedTime,
+    PromptShown,
     Routine,
     RoutineKind,
     User,
@@ -47,7 +48,7 @@ from parenting.models import (
 )
 
 # Bump when the generated data changes; schema changes invalidate the cache by themselves.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "bench-data"
 PASSWORD = "a slow bench password"
@@ -367,6 +368,16 @@ def add_heavy(gen: Generator) -> dict:
         for carer_id in carer_ids:
             if rng.random() < 0.8:
                 gen.check_in(household_id, carer_id, local(day, rng.randint(20 * 60, 22 * 60), tz))
+    # The prompts offered after saves, a few a day each: every save reads its caregiver's last
+    # week of them. From their own Random, so every other row stays as it was.
+    shown_rng = random.Random(SEED + 1)
+    prompt_ids = [prompt.id for prompt in prompts.load_prompts()]
+    for day in days:
+        for carer_id in carer_ids:
+            for _ in range(shown_rng.randint(0, 4)):
+                gen.rows.add(PromptShown, id=gen.new_id(PromptShown), user_id=carer_id,
+                             prompt_id=shown_rng.choice(prompt_ids),
+                             shown_at=local(day, shown_rng.randint(6 * 60, 21 * 60), tz))
     return {"email": HEAVY_CAREGIVERS[0], "child_id": child_ids[0], "week": BENCH_WEEK}
 
 

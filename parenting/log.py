@@ -278,7 +278,8 @@ def offer_prompt(moment: dict) -> str | None:
     """Pick a prompt for a new moment (its column values) that this caregiver hasn't seen this
     week, and note it."""
     since = utcnow() - timedelta(days=PROMPT_REPEAT_DAYS)
-    recent = set(db.session.scalars(RECENT_PROMPTS, {"user_id": current_user.id, "since": since}))
+    recent = set(db.session.connection().execute(
+        RECENT_PROMPTS, {"user_id": current_user.id, "since": since}).scalars())
     contexts = prompts.moment_contexts(
         need=moment["need"],
         rupture=moment["rupture"],

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 
 from . import domain, i18n, prompts
 from .access import (
@@ -260,11 +260,19 @@ def fill_moment(moment: Moment, form: MomentForm, now: datetime) -> None:
         setattr(moment, name, value)
 
 
+@cache
+def insert_into(table) -> Insert:
+    """Return a table's INSERT, built once: its cache key is kept on the statement."""
+    return insert(table)
+
+
 def insert_entry(model: type[db.Model], values: dict) -> dict:
     """Insert a new entry with one Core INSERT and the model's column defaults; return every
     stored column, with the new id."""
     # Core, not the unit of work: for one new row, a flush cost more than the rest of a save.
-    result = db.session.execute(insert(model.__table__), values)
+    # On the session's connection (same transaction), so no autoflush first: the caregiver's
+    # remembered child, if changed, is written by the commit.
+    result = db.session.connection().execute(insert_into(model.__table__), values)
     return {**result.last_inserted_params(), "id": result.inserted_primary_key[0]}
 
 
@@ -297,8 +305,8 @@ def offer_prompt(moment: dict) -> str | None:
     prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
-    db.session.execute(insert(PromptShown.__table__),
-                       {"user_id": current_user.id, "prompt_id": prompt.id})
+    db.session.connection().execute(insert_into(PromptShown.__table__),
+                                    {"user_id": current_user.id, "prompt_id": prompt.id})
     return prompt.id
 
 

@@ -16,6 +16,7 @@ from . import domain, i18n, prompts
 from .access import (
     children_query,
     current_household,
+    current_household_id,
     get_child_or_404,
     get_kind_or_404,
     get_moment_or_404,
@@ -67,9 +68,19 @@ RECENT_PROMPTS = select(PromptShown.prompt_id).where(
 )
 
 
+# The moment form needs only each child's id and nickname: rows, not Child objects.
+HOUSEHOLD_CHILD_NAMES = select(Child.id, Child.nickname).where(
+    Child.household_id == bindparam("household_id")).order_by(Child.id)
+
+
 def household_children() -> list[Child]:
     return list(db.session.scalars(HOUSEHOLD_CHILDREN,
                                    {"household_id": current_household().id}))
+
+
+def child_names() -> list:
+    """Return the household's children as (id, nickname) rows, oldest first."""
+    return rows(HOUSEHOLD_CHILD_NAMES, household_id=current_household_id())
 
 
 def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
@@ -197,7 +208,7 @@ def home():
     )
 
 
-def moment_form(children: list[Child], moment: Moment | None = None) -> MomentForm:
+def moment_form(children: list, moment: Moment | None = None) -> MomentForm:
     """Build the moment form with this household's children as the only choices."""
     tz = household_zone()
     form = MomentForm(obj=moment, tz=tz)
@@ -313,7 +324,7 @@ def offer_prompt(moment: dict) -> str | None:
 @bp.route("/moments/new", methods=["GET", "POST"])
 @login_required
 def new_moment():
-    children = household_children()
+    children = child_names()
     if not children:
         flash(_("Add your child first — then you can log moments."), "info")
         return redirect(url_for("household.new_child"))
@@ -350,7 +361,7 @@ def chip_data() -> dict:
 @login_required
 def edit_moment(moment_id: int):
     moment = get_moment_or_404(moment_id)
-    form = moment_form(household_children(), moment)
+    form = moment_form(child_names(), moment)
     if form.validate_on_submit():
         fill_moment(moment, form, utcnow())
         db.session.commit()

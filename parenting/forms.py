@@ -421,10 +421,15 @@ class MomentEntryForm(MomentForm):
     at = None
     repaired = None
     submit = None
+    # Labelled, though the API shows no labels: an unlabelled field translates a made-up one
+    # when the form is built, and that looked up the request's language on every POST.
     occurred_at = IsoDateTimeField(
-        validators=[InputRequired(_l("Give the moment's time.")), not_in_future, reasonable_past]
+        _l("Time"),
+        validators=[InputRequired(_l("Give the moment's time.")), not_in_future, reasonable_past],
     )
-    repaired_at = IsoDateTimeField(validators=[Optional(), not_in_future, reasonable_past])
+    repaired_at = IsoDateTimeField(
+        _l("When we reconnected"), validators=[Optional(), not_in_future, reasonable_past]
+    )
 
     def validate_repaired_at(self, field):
         if field.data is None:

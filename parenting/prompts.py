@@ -125,18 +125,19 @@ def pick_prompt(
     unknown = [c for c in contexts if c not in CONTEXTS]
     if unknown:
         raise ValueError(f"unknown prompt contexts: {unknown}")
-    rng = rng or random.Random()
+    # The module's generator, not a new one: seeding a Random from the OS cost ~15 us a save.
+    choose = rng.choice if rng is not None else random.choice
     preferred = set(prefer)
     if preferred:
         for context in contexts:
             tagged = [p for p in load_prompts() if context in p.contexts
                       and p.id not in recently_shown and preferred.intersection(p.tags)]
             if tagged:
-                return rng.choice(tagged)
+                return choose(tagged)
     for context in (*contexts, ANY):
         unseen = [p for p in load_prompts() if context in p.contexts and p.id not in recently_shown]
         if unseen:
-            return rng.choice(unseen)
+            return choose(unseen)
     return None
 
 

@@ -333,19 +333,17 @@ def new_moment():
         values = {**moment_values(form, utcnow()), "caregiver_id": current_user.id}
         # Chosen first, so the moment goes in with its prompt in one INSERT.
         values["prompt_id"] = offer_prompt(values)
+        prompted = values["prompt_id"] is not None
+        # Translated before the commit, which expires the user that finding the language reads,
+        # and before the INSERT: from it to the commit, other saves wait for SQLite's write lock.
+        saved = None if prompted else _("Saved.")
         moment = insert_entry(Moment, values)
         remember_child(moment["child_id"])
-        # Read what the redirect needs before the commit expires the user: no reload afterwards.
-        prompted = moment["prompt_id"] is not None
-        target = (url_for("log.answer_prompt", moment_id=moment["id"]) if prompted
-                  else url_for("log.home", child=moment["child_id"]))
-        # Translated before the commit too: finding the language reads the user, which the
-        # commit expires.
-        saved = None if prompted else _("Saved.")
         db.session.commit()
         if saved is not None:
             flash(saved, "success")
-        return redirect(target)
+            return redirect(url_for("log.home", child=moment["child_id"]))
+        return redirect(url_for("log.answer_prompt", moment_id=moment["id"]))
     return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
 
 

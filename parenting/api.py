@@ -169,8 +169,11 @@ def save_once(model, uuid: str, values: dict, as_json: Callable[[Any], dict],
         if existing is None:
             raise
         return as_json(same_or_conflict(existing, values)), 200
-    body, user_id = as_json(SimpleNamespace(**stored)), current_user.id
+    user_id = current_user.id  # read before the commit expires the user: no reload
     db.session.commit()
+    # Made after the commit, from the stored values: the other worker waits for SQLite's write
+    # lock from the INSERT until the commit.
+    body = as_json(SimpleNamespace(**stored))
     log.info("api %s created id=%s user_id=%s", model.__tablename__, body["id"], user_id)
     return body, 201
 

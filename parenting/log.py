@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Insert, bindparam, insert, select
 
 from . import domain, i18n, prompts
 from .access import (
     children_query,
     current_household,
+    current_household_id,
     get_child_or_404,
     get_kind_or_404,
     get_moment_or_404,
@@ -67,9 +68,19 @@ RECENT_PROMPTS = select(PromptShown.prompt_id).where(
 )
 
 
+# The moment form needs only each child's id and nickname: rows, not Child objects.
+HOUSEHOLD_CHILD_NAMES = select(Child.id, Child.nickname).where(
+    Child.household_id == bindparam("household_id")).order_by(Child.id)
+
+
 def household_children() -> list[Child]:
     return list(db.session.scalars(HOUSEHOLD_CHILDREN,
                                    {"household_id": current_household().id}))
+
+
+def child_names() -> list:
+    """Return the household's children as (id, nickname) rows, oldest first."""
+    return rows(HOUSEHOLD_CHILD_NAMES, household_id=current_household_id())
 
 
 def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
@@ -206,7 +217,7 @@ def home():
     )
 
 
-def moment_form(children: list[Child], moment: Moment | None = None) -> MomentForm:
+def moment_form(children: list, moment: Moment | None = None) -> MomentForm:
     """Build the moment form with this household's children as the only choices."""
     tz = household_zone()
     form = MomentForm(obj=moment, tz=tz)
@@ -269,11 +280,19 @@ def fill_moment(moment: Moment, form: MomentForm, now: datetime) -> None:
         setattr(moment, name, value)
 
 
+@cache
+def insert_into(table) -> Insert:
+    """Return a table's INSERT, built once: its cache key is kept on the statement."""
+    return insert(table)
+
+
 def insert_entry(model: type[db.Model], values: dict) -> dict:
     """Insert a new entry with one Core INSERT and the model's column defaults; return every
     stored column, with the new id."""
     # Core, not the unit of work: for one new row, a flush cost more than the rest of a save.
-    result = db.session.execute(insert(model.__table__), values)
+    # On the session's connection (same transaction), so no autoflush first: the caregiver's
+    # remembered child, if changed, is written by the commit.
+    result = db.session.connection().execute(insert_into(model.__table__), values)
     return {**result.last_inserted_params(), "id": result.inserted_primary_key[0]}
 
 
@@ -287,7 +306,8 @@ def offer_prompt(moment: dict) -> str | None:
     """Pick a prompt for a new moment (its column values) that this caregiver hasn't seen this
     week, and note it."""
     since = utcnow() - timedelta(days=PROMPT_REPEAT_DAYS)
-    recent = set(db.session.scalars(RECENT_PROMPTS, {"user_id": current_user.id, "since": since}))
+    recent = set(db.session.connection().execute(
+        RECENT_PROMPTS, {"user_id": current_user.id, "since": since}).scalars())
     contexts = prompts.moment_contexts(
         need=moment["need"],
         rupture=moment["rupture"],
@@ -305,15 +325,15 @@ def offer_prompt(moment: dict) -> str | None:
     prompt = prompts.pick_prompt(contexts, recent, prefer=focuses)
     if prompt is None:
         return None
-    db.session.execute(insert(PromptShown.__table__),
-                       {"user_id": current_user.id, "prompt_id": prompt.id})
+    db.session.connection().execute(insert_into(PromptShown.__table__),
+                                    {"user_id": current_user.id, "prompt_id": prompt.id})
     return prompt.id
 
 
 @bp.route("/moments/new", methods=["GET", "POST"])
 @login_required
 def new_moment():
-    children = household_children()
+    children = child_names()
     if not children:
         flash(_("Add your child first — then you can log moments."), "info")
         return redirect(url_for("household.new_child"))
@@ -322,19 +342,17 @@ def new_moment():
         values = {**moment_values(form, utcnow()), "caregiver_id": current_user.id}
         # Chosen first, so the moment goes in with its prompt in one INSERT.
         values["prompt_id"] = offer_prompt(values)
+        prompted = values["prompt_id"] is not None
+        # Translated before the commit, which expires the user that finding the language reads,
+        # and before the INSERT: from it to the commit, other saves wait for SQLite's write lock.
+        saved = None if prompted else _("Saved.")
         moment = insert_entry(Moment, values)
         remember_child(moment["child_id"])
-        # Read what the redirect needs before the commit expires the user: no reload afterwards.
-        prompted = moment["prompt_id"] is not None
-        target = (url_for("log.answer_prompt", moment_id=moment["id"]) if prompted
-                  else url_for("log.home", child=moment["child_id"]))
-        # Translated before the commit too: finding the language reads the user, which the
-        # commit expires.
-        saved = None if prompted else _("Saved.")
         db.session.commit()
         if saved is not None:
             flash(saved, "success")
-        return redirect(target)
+            return redirect(url_for("log.home", child=moment["child_id"]))
+        return redirect(url_for("log.answer_prompt", moment_id=moment["id"]))
     return render_template("log/moment_form.html", form=form, moment=None, **chip_data())
 
 
@@ -350,7 +368,7 @@ def chip_data() -> dict:
 @login_required
 def edit_moment(moment_id: int):
     moment = get_moment_or_404(moment_id)
-    form = moment_form(household_children(), moment)
+    form = moment_form(child_names(), moment)
     if form.validate_on_submit():
         fill_moment(moment, form, utcnow())
         db.session.commit()

@@ -91,6 +91,19 @@ def load_prompts() -> tuple[Prompt, ...]:
         return parse_prompts(json.load(f))
 
 
+@cache
+def prompts_by_context() -> dict[str, tuple[Prompt, ...]]:
+    """Return each context's prompts, in file order; a save looks through a few contexts."""
+    return {context: tuple(p for p in load_prompts() if context in p.contexts)
+            for context in CONTEXTS}
+
+
+@cache
+def tagged_prompts() -> tuple[Prompt, ...]:
+    """Return the prompts that suit a programme theme, in file order."""
+    return tuple(p for p in load_prompts() if p.tags)
+
+
 def moment_contexts(
     *, need: str, rupture: bool, repaired: bool, feelings: Iterable[str], miscue: bool
 ) -> list[str]:
@@ -125,18 +138,19 @@ def pick_prompt(
     unknown = [c for c in contexts if c not in CONTEXTS]
     if unknown:
         raise ValueError(f"unknown prompt contexts: {unknown}")
-    rng = rng or random.Random()
+    # The module's generator, not a new one: seeding a Random from the OS cost ~15 us a save.
+    choose = rng.choice if rng is not None else random.choice
     preferred = set(prefer)
     if preferred:
         for context in contexts:
-            tagged = [p for p in load_prompts() if context in p.contexts
-                      and p.id not in recently_shown and preferred.intersection(p.tags)]
+            tagged = [p for p in prompts_by_context()[context]
+                      if p.id not in recently_shown and preferred.intersection(p.tags)]
             if tagged:
-                return rng.choice(tagged)
+                return choose(tagged)
     for context in (*contexts, ANY):
-        unseen = [p for p in load_prompts() if context in p.contexts and p.id not in recently_shown]
+        unseen = [p for p in prompts_by_context()[context] if p.id not in recently_shown]
         if unseen:
-            return rng.choice(unseen)
+            return choose(unseen)
     return None
 
 
@@ -144,8 +158,8 @@ def themes_can_tip(contexts: list[str], recently_shown: set[str]) -> bool:
     """Return whether an unseen prompt of these contexts has a tag: only then can this week's
     themes change what pick_prompt picks."""
     wanted = set(contexts)
-    return any(p.tags and p.id not in recently_shown and not wanted.isdisjoint(p.contexts)
-               for p in load_prompts())
+    return any(p.id not in recently_shown and not wanted.isdisjoint(p.contexts)
+               for p in tagged_prompts())
 
 
 def week_prompt(week_label: str, child_id: int) -> Prompt:

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
 
 from . import charts, domain, metrics, prompts
@@ -34,8 +33,6 @@ from .timefmt import local_today, minutes_to_hhmm, zone
 
 bp = Blueprint("summary", __name__)
 
-# Every summary reads the child's household (zone, week start): load it with the child.
-WITH_HOUSEHOLD = joinedload(Child.household)
 # The page's other selects, built once: building one costs about what SQLite takes to run it.
 CAREGIVERS = select(User).where(User.household_id == bindparam("household_id")).order_by(User.id)
 CHILDREN = children_query(bindparam("household_id"))
@@ -171,7 +168,7 @@ def this_week():
 @bp.route("/children/<int:child_id>/weeks/<week>", methods=["GET", "POST"])
 @login_required
 def week(child_id: int, week: str):
-    child = get_child_or_404(child_id, WITH_HOUSEHOLD)
+    child = get_child_or_404(child_id)
     first_day = week_first_day(week)
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     label = metrics.iso_week_label(first_day)
@@ -320,7 +317,7 @@ WEEK_START_IDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 @login_required
 def summary_json(child_id: int):
     try:
-        child = get_child_or_404(child_id, WITH_HOUSEHOLD)
+        child = get_child_or_404(child_id)
         first_day = week_first_day(request.args.get("week") or current_week_label())
     except NotFound:
         # API callers get JSON for every error, as they do for 401, never the HTML error page.

@@ -178,9 +178,77 @@ def summarise_week(
     return summary
 
 
+@dataclass
+class WeekCounts:
+    """The figures compare_weeks reads of the week before, and nothing else."""
+
+    moments: int
+    needs: dict[str, int]
+    halves: dict[str, int]
+    ruptures: int
+    repaired: int
+    special_time_days: int
+    routine_days: dict[str, int]
+
+
+def count_week(
+    moments: Iterable[MomentRow],
+    routines: Iterable[RoutineRow],
+    *,
+    first_day: date,
+    tz: ZoneInfo,
+    planned: dict[str, int],
+    now: datetime,
+    caregiver_id: int | None = None,
+) -> WeekCounts:
+    """Count what compare_weeks needs of a week: summarise_week's figures, the same values and
+    key order, without the feelings, times of day and charts the page shows only this week."""
+    start, end = week_bounds(first_day, tz)
+    week_moments = [m for m in moments if start <= m.occurred_at < end
+                    and (caregiver_id is None or m.caregiver_id == caregiver_id)]
+    week_routines = [r for r in routines if start <= r.started_at < end
+                     and (caregiver_id is None or r.caregiver_id == caregiver_id)]
+    # In time order, as summarise_week: a need or kind outside the defaults is listed in the
+    # order it was first seen.
+    week_moments.sort(key=_OCCURRED_AT)
+    week_routines.sort(key=_STARTED_AT)
+    needs = {n.id: 0 for n in domain.ALL_NEEDS}
+    halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
+    for need, n in Counter(m.need for m in week_moments).items():
+        needs[need] = needs.get(need, 0) + n
+        half = domain.NEED_HALF.get(need)
+        if half:
+            halves[half] += n
+    ruptures = repaired = 0
+    for m in week_moments:
+        if m.rupture:
+            ruptures += 1
+            if m.repaired_at is not None and m.repaired_at <= now:
+                repaired += 1
+    kinds = _ordered_union([k.id for k in domain.DEFAULT_ROUTINE_KINDS], planned)
+    days: dict[str, set[date]] = {kind: set() for kind in kinds}
+    special_seconds: Counter[date] = Counter()
+    for r in week_routines:
+        day = r.started_at.astimezone(tz).date()
+        days.setdefault(r.kind, set()).add(day)
+        if r.kind == domain.SPECIAL_TIME and r.ended_at is not None:
+            special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
+    return WeekCounts(
+        moments=len(week_moments),
+        needs=needs,
+        halves=halves,
+        ruptures=ruptures,
+        repaired=repaired,
+        special_time_days=sum(
+            1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60
+        ),
+        routine_days={kind: len(found) for kind, found in days.items() if found},
+    )
+
+
 def compare_weeks(
     this: WeekSummary,
-    last: WeekSummary,
+    last: WeekSummary | WeekCounts,
     need_labels: dict[str, str],
     kind_labels: dict[str, str],
 ) -> list[Change]:

@@ -50,7 +50,8 @@ class WeekFigures:
     label: str
     first_day: date
     this: metrics.WeekSummary
-    last: metrics.WeekSummary
+    # The week before: all its figures for the JSON, what the comparison reads for a page.
+    last: metrics.WeekSummary | metrics.WeekCounts
     kinds: list[RoutineKind]
     kind_labels: dict[str, str]
     planned: dict[str, int]
@@ -103,10 +104,12 @@ def load_week(
     caregiver_id: int | None,
     *,
     with_checkins: bool = True,
+    full_last_week: bool = False,
 ) -> WeekFigures:
     """Fetch the rows of this week and last week in a handful of queries, then compute.
 
-    Shared summaries pass with_checkins=False: check-ins are each caregiver's own.
+    Shared summaries pass with_checkins=False: check-ins are each caregiver's own. The week
+    before is only counted for the comparison unless full_last_week asks for all its figures.
     """
     household = child.household
     tz = zone(household.timezone)
@@ -129,7 +132,10 @@ def load_week(
         label=metrics.iso_week_label(first_day),
         first_day=first_day,
         this=summarise(first_day),
-        last=summarise(prev_first),
+        last=summarise(prev_first) if full_last_week else metrics.count_week(
+            rows.moments, rows.routines, first_day=prev_first, tz=tz, planned=planned,
+            now=now, caregiver_id=caregiver_id,
+        ),
         kinds=sorted(kinds, key=lambda k: (k.position, k.id)),
         kind_labels={k.key: k.label for k in kinds},
         planned=planned,
@@ -323,7 +329,7 @@ def summary_json(child_id: int):
         # API callers get JSON for every error, as they do for 401, never the HTML error page.
         return jsonify({"error": "not_found"}), 404
     caregiver_id = wanted_caregiver(child.household_id)
-    f = load_week(child, first_day, [], caregiver_id)
+    f = load_week(child, first_day, [], caregiver_id, full_last_week=True)
     body = {
         "version": 1,
         "child": {"id": child.id, "nickname": child.nickname},

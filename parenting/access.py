@@ -86,6 +86,23 @@ def get_child_or_404(child_id: int, *options) -> Child:
     )
 
 
+HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))
+
+
+def get_child_and_siblings_or_404(child_id: int) -> tuple[Child, list[Child]]:
+    """Return a child of the current household and all its children (oldest first), or 404.
+
+    For a page that lists the children anyway: the child is picked from that list, one query.
+    """
+    children = list(db.session.scalars(
+        HOUSEHOLD_CHILDREN, {"household_id": current_household_id()}
+    ))
+    for child in children:
+        if child.id == child_id:
+            return child, children
+    abort(404)
+
+
 def get_moment_or_404(moment_id: int) -> Moment:
     """Return a moment of the current household, or 404."""
     require_id(moment_id)

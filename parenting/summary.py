@@ -14,6 +14,7 @@ from .access import (
     MAX_ID,
     children_query,
     current_household,
+    get_child_and_siblings_or_404,
     get_child_or_404,
     week_or_404,
 )
@@ -35,7 +36,6 @@ bp = Blueprint("summary", __name__)
 
 # The page's other selects, built once: building one costs about what SQLite takes to run it.
 CAREGIVERS = select(User).where(User.household_id == bindparam("household_id")).order_by(User.id)
-CHILDREN = children_query(bindparam("household_id"))
 REFLECTION = select(WeekReflection).where(
     WeekReflection.child_id == bindparam("child_id"),
     WeekReflection.first_day == bindparam("first_day"),
@@ -174,7 +174,7 @@ def this_week():
 @bp.route("/children/<int:child_id>/weeks/<week>", methods=["GET", "POST"])
 @login_required
 def week(child_id: int, week: str):
-    child = get_child_or_404(child_id)
+    child, children = get_child_and_siblings_or_404(child_id)
     first_day = week_first_day(week)
     caregivers, caregiver_id = caregiver_filter(child.household_id)
     label = metrics.iso_week_label(first_day)
@@ -192,7 +192,6 @@ def week(child_id: int, week: str):
         flash(_("Your reflection is saved."), "success")
         return redirect(url_for("summary.week", child_id=child.id, week=label) + "#reflection")
     figures = load_week(child, first_day, caregivers, caregiver_id)
-    children = list(db.session.scalars(CHILDREN, {"household_id": child.household_id}))
     each = request.args.get("caregiver") == EACH_OF_US and len(caregivers) > 1
     return render_template(
         "summary/week.html",

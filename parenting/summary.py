@@ -23,7 +23,6 @@ from .forms import ButtonForm, WeekReflectionForm
 from .models import (
     Child,
     Moment,
-    RoutineKind,
     User,
     WeekReflection,
     utcnow,
@@ -52,7 +51,7 @@ class WeekFigures:
     this: metrics.WeekSummary
     # The week before: all its figures for the JSON, what the comparison reads for a page.
     last: metrics.WeekSummary | metrics.WeekCounts
-    kinds: list[RoutineKind]
+    kinds: list  # rows of (id, key, label, position), in the household's order
     kind_labels: dict[str, str]
     planned: dict[str, int]
     caregivers: list[User]

@@ -540,26 +540,31 @@ def _days_near(starts: dict[date, int], target: int) -> int:
 def _add_feeling_figures(
     s: WeekSummary, moments: list[MomentRow], checkins: list[CheckInRow]
 ) -> None:
-    counts: Counter[str] = Counter()
-    per_need: dict[str, Counter[str]] = {n.id: Counter() for n in domain.ALL_NEEDS}
-    hard_moments: Counter[str] = Counter()
+    # Plain dicts, not a Counter per need: making ten Counters cost more than the counting.
+    # The order they fill in does not matter: _by_count sorts by count, then word.
+    counts: dict[str, int] = {}
+    per_need: dict[str, dict[str, int]] = {n.id: {} for n in domain.ALL_NEEDS}
+    hard_moments: dict[str, int] = {}
     # Per distinct (need, feelings) pair, weighted by how many moments had it: a week has
     # hundreds of moments but a few dozen pairs. First-seen order keeps new needs in the order
     # the moments brought them.
     for (need, feelings), n in Counter((m.need, tuple(m.feelings)) for m in moments).items():
         need_counts = per_need.get(need)
         if need_counts is None:
-            need_counts = per_need[need] = Counter()
+            need_counts = per_need[need] = {}
         words, hard = _moment_words(feelings)
         for word in words:
-            counts[word] += n
-            need_counts[word] += n
+            counts[word] = counts.get(word, 0) + n
+            need_counts[word] = need_counts.get(word, 0) + n
         if hard:
-            hard_moments[need] += n
-    counts.update(w for w in (_clean_word(c.feeling) for c in checkins) if w)
+            hard_moments[need] = hard_moments.get(need, 0) + n
+    for c in checkins:
+        word = _clean_word(c.feeling)
+        if word:
+            counts[word] = counts.get(word, 0) + 1
     s.feelings = _by_count(counts)
-    s.need_feelings = {need: _by_count(c) for need, c in per_need.items()}
-    s.hard_feeling_needs = [need for need in per_need if hard_moments[need] >= 2]
+    s.need_feelings = {need: _by_count(c) if c else {} for need, c in per_need.items()}
+    s.hard_feeling_needs = [need for need in per_need if hard_moments.get(need, 0) >= 2]
 
 
 @lru_cache(maxsize=1024)
@@ -571,7 +576,7 @@ def _moment_words(feelings: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return words, bool(domain.HARD_FEELINGS.intersection(words))
 
 
-def _by_count(counts: Counter[str]) -> dict[str, int]:
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 

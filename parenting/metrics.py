@@ -57,6 +57,8 @@ class CheckInRow(NamedTuple):
 
 _OCCURRED_AT = attrgetter("occurred_at")
 _STARTED_AT = attrgetter("started_at")
+_NEED = attrgetter("need")
+_HOW_SOON = attrgetter("how_soon")
 
 
 @dataclass
@@ -478,12 +480,12 @@ def _add_moment_figures(s: WeekSummary, moments: list[MomentRow], now: datetime)
     s.speed = {c.id: 0 for c in domain.HOW_SOON}
     # Counted per distinct value first (Counter counts in C, keeping first-seen order), then
     # added in: the same figures and key order as adding moment by moment.
-    for need, n in Counter(m.need for m in moments).items():
+    for need, n in Counter(map(_NEED, moments)).items():
         s.needs[need] = s.needs.get(need, 0) + n
         half = domain.NEED_HALF.get(need)
         if half:
             s.halves[half] += n
-    for how_soon, n in Counter(m.how_soon for m in moments).items():
+    for how_soon, n in Counter(map(_HOW_SOON, moments)).items():
         if how_soon is not None:
             s.speed[how_soon] = s.speed.get(how_soon, 0) + n
     safe_haven = domain.SAFE_HAVEN
@@ -512,12 +514,13 @@ def _add_routine_figures(
     s.first_starts = {kind: {} for kind in kinds}
     s.skills = {skill.id: 0 for skill in domain.SPECIAL_TIME_SKILLS}
     special_seconds: Counter[date] = Counter()
+    mark, first_starts, special_time = s.marks.append, s.first_starts, domain.SPECIAL_TIME
     for r in routines:  # already in time order, so the first seen per day is the first start
         local = r.started_at.astimezone(tz)
         day, minute = local.date(), local.hour * 60 + local.minute
-        s.marks.append((day, minute, r.kind))
-        s.first_starts[r.kind].setdefault(day, minute)
-        if r.kind == domain.SPECIAL_TIME:
+        mark((day, minute, r.kind))
+        first_starts[r.kind].setdefault(day, minute)
+        if r.kind == special_time:
             if r.ended_at is not None:
                 special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
             for skill in dict.fromkeys(r.skills):

@@ -75,17 +75,42 @@ def child_id_or_404(child_id: int) -> int:
     return found
 
 
+HOUSEHOLD_CHILD = select(Child).where(
+    Child.id == bindparam("child_id"), Child.household_id == bindparam("household_id")
+)
+
+
 def get_child_or_404(child_id: int, *options) -> Child:
     """Return a child of the current household, or 404; options are loader options.
 
-    A page that reads the household too passes joinedload(Child.household): one query, not two.
+    The child's household is the signed-in user's, which the user loader has loaded already.
     """
     require_id(child_id)
-    return db.one_or_404(
-        select(Child)
-        .where(Child.id == child_id, Child.household_id == current_household_id())
-        .options(*options)
+    statement = HOUSEHOLD_CHILD.options(*options) if options else HOUSEHOLD_CHILD
+    # Built once with bind parameters: building the select per request cost more than running it.
+    child = db.session.scalar(
+        statement, {"child_id": child_id, "household_id": current_household_id()}
     )
+    if child is None:
+        abort(404)
+    return child
+
+
+HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))
+
+
+def get_child_and_siblings_or_404(child_id: int) -> tuple[Child, list[Child]]:
+    """Return a child of the current household and all its children (oldest first), or 404.
+
+    For a page that lists the children anyway: the child is picked from that list, one query.
+    """
+    children = list(db.session.scalars(
+        HOUSEHOLD_CHILDREN, {"household_id": current_household_id()}
+    ))
+    for child in children:
+        if child.id == child_id:
+            return child, children
+    abort(404)
 
 
 def get_moment_or_404(moment_id: int) -> Moment:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

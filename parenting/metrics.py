@@ -57,6 +57,8 @@ class CheckInRow(NamedTuple):
 
 _OCCURRED_AT = attrgetter("occurred_at")
 _STARTED_AT = attrgetter("started_at")
+_NEED = attrgetter("need")
+_HOW_SOON = attrgetter("how_soon")
 
 
 @dataclass
@@ -178,9 +180,77 @@ def summarise_week(
     return summary
 
 
+@dataclass
+class WeekCounts:
+    """The figures compare_weeks reads of the week before, and nothing else."""
+
+    moments: int
+    needs: dict[str, int]
+    halves: dict[str, int]
+    ruptures: int
+    repaired: int
+    special_time_days: int
+    routine_days: dict[str, int]
+
+
+def count_week(
+    moments: Iterable[MomentRow],
+    routines: Iterable[RoutineRow],
+    *,
+    first_day: date,
+    tz: ZoneInfo,
+    planned: dict[str, int],
+    now: datetime,
+    caregiver_id: int | None = None,
+) -> WeekCounts:
+    """Count what compare_weeks needs of a week: summarise_week's figures, the same values and
+    key order, without the feelings, times of day and charts the page shows only this week."""
+    start, end = week_bounds(first_day, tz)
+    week_moments = [m for m in moments if start <= m.occurred_at < end
+                    and (caregiver_id is None or m.caregiver_id == caregiver_id)]
+    week_routines = [r for r in routines if start <= r.started_at < end
+                     and (caregiver_id is None or r.caregiver_id == caregiver_id)]
+    # In time order, as summarise_week: a need or kind outside the defaults is listed in the
+    # order it was first seen.
+    week_moments.sort(key=_OCCURRED_AT)
+    week_routines.sort(key=_STARTED_AT)
+    needs = {n.id: 0 for n in domain.ALL_NEEDS}
+    halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
+    for need, n in Counter(m.need for m in week_moments).items():
+        needs[need] = needs.get(need, 0) + n
+        half = domain.NEED_HALF.get(need)
+        if half:
+            halves[half] += n
+    ruptures = repaired = 0
+    for m in week_moments:
+        if m.rupture:
+            ruptures += 1
+            if m.repaired_at is not None and m.repaired_at <= now:
+                repaired += 1
+    kinds = _ordered_union([k.id for k in domain.DEFAULT_ROUTINE_KINDS], planned)
+    days: dict[str, set[date]] = {kind: set() for kind in kinds}
+    special_seconds: Counter[date] = Counter()
+    for r in week_routines:
+        day = r.started_at.astimezone(tz).date()
+        days.setdefault(r.kind, set()).add(day)
+        if r.kind == domain.SPECIAL_TIME and r.ended_at is not None:
+            special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
+    return WeekCounts(
+        moments=len(week_moments),
+        needs=needs,
+        halves=halves,
+        ruptures=ruptures,
+        repaired=repaired,
+        special_time_days=sum(
+            1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60
+        ),
+        routine_days={kind: len(found) for kind, found in days.items() if found},
+    )
+
+
 def compare_weeks(
     this: WeekSummary,
-    last: WeekSummary,
+    last: WeekSummary | WeekCounts,
     need_labels: dict[str, str],
     kind_labels: dict[str, str],
 ) -> list[Change]:
@@ -410,12 +480,12 @@ def _add_moment_figures(s: WeekSummary, moments: list[MomentRow], now: datetime)
     s.speed = {c.id: 0 for c in domain.HOW_SOON}
     # Counted per distinct value first (Counter counts in C, keeping first-seen order), then
     # added in: the same figures and key order as adding moment by moment.
-    for need, n in Counter(m.need for m in moments).items():
+    for need, n in Counter(map(_NEED, moments)).items():
         s.needs[need] = s.needs.get(need, 0) + n
         half = domain.NEED_HALF.get(need)
         if half:
             s.halves[half] += n
-    for how_soon, n in Counter(m.how_soon for m in moments).items():
+    for how_soon, n in Counter(map(_HOW_SOON, moments)).items():
         if how_soon is not None:
             s.speed[how_soon] = s.speed.get(how_soon, 0) + n
     safe_haven = domain.SAFE_HAVEN
@@ -444,12 +514,13 @@ def _add_routine_figures(
     s.first_starts = {kind: {} for kind in kinds}
     s.skills = {skill.id: 0 for skill in domain.SPECIAL_TIME_SKILLS}
     special_seconds: Counter[date] = Counter()
+    mark, first_starts, special_time = s.marks.append, s.first_starts, domain.SPECIAL_TIME
     for r in routines:  # already in time order, so the first seen per day is the first start
         local = r.started_at.astimezone(tz)
         day, minute = local.date(), local.hour * 60 + local.minute
-        s.marks.append((day, minute, r.kind))
-        s.first_starts[r.kind].setdefault(day, minute)
-        if r.kind == domain.SPECIAL_TIME:
+        mark((day, minute, r.kind))
+        first_starts[r.kind].setdefault(day, minute)
+        if r.kind == special_time:
             if r.ended_at is not None:
                 special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
             for skill in dict.fromkeys(r.skills):
@@ -472,26 +543,31 @@ def _days_near(starts: dict[date, int], target: int) -> int:
 def _add_feeling_figures(
     s: WeekSummary, moments: list[MomentRow], checkins: list[CheckInRow]
 ) -> None:
-    counts: Counter[str] = Counter()
-    per_need: dict[str, Counter[str]] = {n.id: Counter() for n in domain.ALL_NEEDS}
-    hard_moments: Counter[str] = Counter()
+    # Plain dicts, not a Counter per need: making ten Counters cost more than the counting.
+    # The order they fill in does not matter: _by_count sorts by count, then word.
+    counts: dict[str, int] = {}
+    per_need: dict[str, dict[str, int]] = {n.id: {} for n in domain.ALL_NEEDS}
+    hard_moments: dict[str, int] = {}
     # Per distinct (need, feelings) pair, weighted by how many moments had it: a week has
     # hundreds of moments but a few dozen pairs. First-seen order keeps new needs in the order
     # the moments brought them.
     for (need, feelings), n in Counter((m.need, tuple(m.feelings)) for m in moments).items():
         need_counts = per_need.get(need)
         if need_counts is None:
-            need_counts = per_need[need] = Counter()
+            need_counts = per_need[need] = {}
         words, hard = _moment_words(feelings)
         for word in words:
-            counts[word] += n
-            need_counts[word] += n
+            counts[word] = counts.get(word, 0) + n
+            need_counts[word] = need_counts.get(word, 0) + n
         if hard:
-            hard_moments[need] += n
-    counts.update(w for w in (_clean_word(c.feeling) for c in checkins) if w)
+            hard_moments[need] = hard_moments.get(need, 0) + n
+    for c in checkins:
+        word = _clean_word(c.feeling)
+        if word:
+            counts[word] = counts.get(word, 0) + 1
     s.feelings = _by_count(counts)
-    s.need_feelings = {need: _by_count(c) for need, c in per_need.items()}
-    s.hard_feeling_needs = [need for need in per_need if hard_moments[need] >= 2]
+    s.need_feelings = {need: _by_count(c) if c else {} for need, c in per_need.items()}
+    s.hard_feeling_needs = [need for need in per_need if hard_moments.get(need, 0) >= 2]
 
 
 @lru_cache(maxsize=1024)
@@ -503,7 +579,7 @@ def _moment_words(feelings: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
     return words, bool(domain.HARD_FEELINGS.intersection(words))
 
 
-def _by_count(counts: Counter[str]) -> dict[str, int]:
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 

@@ -27,7 +27,8 @@ class WeekRows:
     routines: list[metrics.RoutineRow]
     checkins: list[metrics.CheckInRow]
     planned: dict[str, int]
-    kinds: list[RoutineKind]
+    # The household's routine kinds as rows of (id, key, label, position).
+    kinds: list
 
 
 def as_utc(value: datetime | str | None) -> datetime | None:
@@ -67,7 +68,9 @@ def checkins_query(household_id: int, start: datetime, end: datetime):
 
 # Built once: constructing a select of eight columns costs more than SQLite takes to run it. The
 # bound times go through the columns' type (UTCDateTime), as literal values would.
-_KINDS = select(RoutineKind).where(RoutineKind.household_id == bindparam("household_id"))
+_KINDS = select(
+    RoutineKind.id, RoutineKind.key, RoutineKind.label, RoutineKind.position
+).where(RoutineKind.household_id == bindparam("household_id"))
 _MOMENTS = select(
     raw(Moment.occurred_at), Moment.caregiver_id, Moment.need, cast(Moment.responses, Text),
     Moment.how_soon, cast(Moment.feelings, Text), Moment.rupture, raw(Moment.repaired_at),
@@ -96,11 +99,13 @@ def load_week_rows(
     """Fetch one child's moments, routines and planned times, and the household's check-ins
     (unless with_checkins is False), over [start, end)."""
     params = {"child_id": child_id, "household_id": household_id, "start": start, "end": end}
-    # The kinds go through the session, which flushes anything pending before the week is read.
-    kinds = list(db.session.scalars(_KINDS, params))
-    kind_keys = {k.id: k.key for k in kinds}
-    # Plain column tuples need none of the ORM's work: run them on the session's connection.
+    # Anything pending in the session is written before the week is read, as the session's
+    # autoflush would. Plain column tuples need none of the ORM's work (the kinds as ORM objects
+    # cost twice what their rows do): run them on the session's connection.
+    db.session.flush()
     execute = db.session.connection().execute
+    kinds = execute(_KINDS, params).all()
+    kind_keys = {k.id: k.key for k in kinds}
     moment_row, routine_row = metrics.MomentRow._make, metrics.RoutineRow._make
     # A week is ~1,000 times: the common cases (SQLite's text, no time) skip the call to as_utc,
     # a third of the rows' cost. Times that are never NULL (the moment's, the start) are

@@ -12,6 +12,7 @@ from parenting.metrics import (
     circular_distance,
     circular_mean_minutes,
     compare_weeks,
+    count_week,
     headline,
     iso_week_label,
     parse_week_label,
@@ -528,6 +529,38 @@ def test_compare_weeks_lists_neutral_changes_for_figures_seen_in_either_week():
     assert (changes["half:safe_haven"].this_week, changes["half:safe_haven"].last_week) == (3, 1)
     assert "need:protect_me" not in changes  # nothing in either week
     assert "ruptures" not in changes
+
+
+@pytest.mark.parametrize("caregiver_id", [None, 1, 2])
+def test_count_week_gives_the_compared_figures_of_summarise_week(caregiver_id):
+    last_monday = date(2025, 12, 29)
+    moments = [
+        moment(jan(2, 9), "made_up_need"),  # a need outside the defaults, listed when first seen
+        moment(jan(1, 9), "help_me", caregiver_id=2),
+        moment(jan(1, 8), rupture=True, repaired_at=jan(1, 9)),
+        moment(jan(3, 8), rupture=True, repaired_at=LATER + timedelta(days=1)),  # after now
+        moment(jan(3, 9), rupture=True, caregiver_id=2),
+        moment(jan(6, 9)),  # this week: not counted
+    ]
+    routines = [
+        routine("our_walk", jan(2, 7)),
+        routine("bedtime", jan(1, 19), caregiver_id=2),
+        routine("bedtime", jan(1, 20)),
+        routine("special_time", jan(2, 17), minutes=3),
+        routine("special_time", jan(2, 18), minutes=3),
+        routine("bath", jan(6, 18)),  # this week: not counted
+    ]
+    kw = {"first_day": last_monday, "tz": LONDON, "planned": {"reading": 1200}, "now": LATER,
+          "caregiver_id": caregiver_id}
+    full = summarise_week(moments, routines, [], **kw)
+    counts = count_week(moments, routines, **kw)
+    for name in ("moments", "needs", "halves", "ruptures", "repaired", "special_time_days",
+                 "routine_days"):
+        # The same values in the same key order: compare_weeks lists them in that order.
+        assert repr(getattr(counts, name)) == repr(getattr(full, name)), name
+    this = summarise([moment(jan(5, 9))])
+    assert (compare_weeks(this, counts, domain.NEED_LABELS, KIND_LABELS)
+            == compare_weeks(this, full, domain.NEED_LABELS, KIND_LABELS))
 
 
 def test_no_sentence_tells_a_caregiver_what_they_should_do():

@@ -26,7 +26,7 @@ from .access import (
 from .account_data import to_json_value
 from .extensions import csrf, db
 from .forms import MomentEntryForm, RoutineEntryForm
-from .log import insert_entry, offer_prompt, remember_child
+from .log import insert_entry, moment_answers, offer_prompt, remember_child
 from .models import Moment, Routine, RoutineKind
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -238,19 +238,10 @@ def create_moment():
         "child_id": child_id,
         "caregiver_id": current_user.id,
         "occurred_at": form.occurred_at.data,
-        "need": form.need.data,
-        "responses": list(form.responses.data or []),
-        "cues": list(form.cues.data or []),
-        "cue_text": (form.cue_text.data or "").strip(),
-        "miscue": bool(form.miscue.data),
-        "intensity": int(form.intensity.data) if form.intensity.data else None,
-        "how_soon": form.how_soon.data or None,
-        "feelings": list(form.feelings.data or []),
-        "rupture": bool(form.rupture.data),
+        **moment_answers(form),
         "repaired_at": form.repaired_at.data,
         "repair_ways": list(form.repair_ways.data or []),
         "repair_note": (form.repair_note.data or "").strip(),
-        "note": (form.note.data or "").strip(),
     }
     body, status = save_once(Moment, uuid, values, moment_json, also=prompt_and_remember)
     return entry_response(body, status, "api.get_moment", moment_uuid=uuid)

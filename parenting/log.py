@@ -241,12 +241,9 @@ def moment_form(children: list, moment: Moment | None = None) -> MomentForm:
     return form
 
 
-def moment_values(form: MomentForm, now: datetime) -> dict:
-    """Return the form's answers as a moment's column values."""
-    tz = form.tz
-    values = {
-        "child_id": form.child_id.data,
-        "occurred_at": form.occurred_at(now),
+def moment_answers(form) -> dict:
+    """Return the answers a moment form and the API's moment form share, as column values."""
+    return {
         "need": form.need.data,
         "responses": list(form.responses.data or []),
         "cues": list(form.cues.data or []),
@@ -257,6 +254,16 @@ def moment_values(form: MomentForm, now: datetime) -> dict:
         "feelings": list(form.feelings.data or []),
         "rupture": bool(form.rupture.data),
         "note": (form.note.data or "").strip(),
+    }
+
+
+def moment_values(form: MomentForm, now: datetime) -> dict:
+    """Return the form's answers as a moment's column values."""
+    tz = form.tz
+    values = {
+        "child_id": form.child_id.data,
+        "occurred_at": form.occurred_at(now),
+        **moment_answers(form),
     }
     occurred_at = values["occurred_at"]
     if values["rupture"] and form.repaired.data == "yes":

@@ -96,6 +96,7 @@ def get_child_or_404(child_id: int, *options) -> Child:
     return child
 
 
+# The household's children, oldest first; most signed-in pages list them.
 HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Insert, bindparam, insert, select
 
 from . import domain, i18n, prompts
 from .access import (
-    children_query,
+    HOUSEHOLD_CHILDREN,
     current_household,
     current_household_id,
     get_child_or_404,
@@ -62,7 +62,6 @@ def kind_label_filter(kind: RoutineKind) -> str:
     return domain.kind_label(kind.key, kind.label)
 
 
-HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))  # built once: see access.py
 RECENT_PROMPTS = select(PromptShown.prompt_id).where(
     PromptShown.user_id == bindparam("user_id"), PromptShown.shown_at > bindparam("since")
 )

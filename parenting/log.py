@@ -67,9 +67,12 @@ RECENT_PROMPTS = select(PromptShown.prompt_id).where(
 )
 
 
-# The moment form needs only each child's id and nickname: rows, not Child objects.
-HOUSEHOLD_CHILD_NAMES = select(Child.id, Child.nickname).where(
-    Child.household_id == bindparam("household_id")).order_by(Child.id)
+# The moment form's choices and the day view's child switcher need only these columns: rows,
+# not Child objects.
+HOUSEHOLD_CHILD_ROWS = (
+    select(Child.id, Child.nickname, Child.colour)
+    .where(Child.household_id == bindparam("household_id")).order_by(Child.id)
+)
 
 
 def household_children() -> list[Child]:
@@ -77,9 +80,9 @@ def household_children() -> list[Child]:
                                    {"household_id": current_household().id}))
 
 
-def child_names() -> list:
-    """Return the household's children as (id, nickname) rows, oldest first."""
-    return rows(HOUSEHOLD_CHILD_NAMES, household_id=current_household_id())
+def child_rows() -> list:
+    """Return the household's children as (id, nickname, colour) rows, oldest first."""
+    return rows(HOUSEHOLD_CHILD_ROWS, household_id=current_household_id())
 
 
 def chosen_child(children: list[Child], wanted: int | None = None) -> Child | None:
@@ -339,7 +342,7 @@ def offer_prompt(moment: dict) -> str | None:
 @bp.route("/moments/new", methods=["GET", "POST"])
 @login_required
 def new_moment():
-    children = child_names()
+    children = child_rows()
     if not children:
         flash(_("Add your child first — then you can log moments."), "info")
         return redirect(url_for("household.new_child"))
@@ -374,7 +377,7 @@ def chip_data() -> dict:
 @login_required
 def edit_moment(moment_id: int):
     moment = get_moment_or_404(moment_id)
-    form = moment_form(child_names(), moment)
+    form = moment_form(child_rows(), moment)
     if form.validate_on_submit():
         fill_moment(moment, form, utcnow())
         db.session.commit()
@@ -691,7 +694,7 @@ def day(child_id: int, day: str):
     return render_template(
         "log/day.html",
         child=child,
-        children=rows(switcher_query(), household_id=child.household_id),
+        children=child_rows(),
         day=the_day,
         entries=entries,
         prev_day=the_day - timedelta(days=1),
@@ -710,43 +713,30 @@ def rows(query, **params) -> list:
 
 # The day view's selects are built once, with parameters: composing one costs more than
 # running it over a busy day's rows.
-@cache
-def switcher_query():
-    """Return a select of a household's children's id, nickname and colour, oldest first."""
-    return (select(Child.id, Child.nickname, Child.colour)
-            .where(Child.household_id == bindparam("household_id")).order_by(Child.id))
-
-
-@cache
-def day_moments_query():
-    """Return a select of the columns the day view shows of a child's moments in [start, end)."""
-    return (
-        select(Moment.id, Moment.occurred_at, Moment.need, Moment.responses, Moment.rupture,
-               Moment.repaired_at.is_not(None).label("repaired"), Moment.starred,
-               Moment.caregiver_id, User.display_name,
-               # Only a starred or noted moment can show a comment (sharing.comment_is_shared).
-               ((Moment.starred | (Moment.note != ""))
-                & select(MomentComment.id).where(MomentComment.moment_id == Moment.id).exists()
-                ).label("may_show_comments"))
-        .outerjoin(User, User.id == Moment.caregiver_id)
-        .where(Moment.child_id == bindparam("child_id"), Moment.occurred_at >= bindparam("start"),
-               Moment.occurred_at < bindparam("end"))
-        .order_by(Moment.occurred_at, Moment.id)
-    )
-
-
-@cache
-def day_routines_query():
-    """Return a select of the columns the day view shows of a child's routines in [start, end)."""
-    return (
-        select(Routine.id, Routine.started_at, Routine.ended_at, RoutineKind.key,
-               RoutineKind.label, Routine.caregiver_id, User.display_name)
-        .join(RoutineKind, RoutineKind.id == Routine.kind_id)
-        .outerjoin(User, User.id == Routine.caregiver_id)
-        .where(Routine.child_id == bindparam("child_id"), Routine.started_at >= bindparam("start"),
-               Routine.started_at < bindparam("end"))
-        .order_by(Routine.started_at, Routine.id)
-    )
+# The columns the day view shows of a child's moments in [start, end).
+DAY_MOMENTS = (
+    select(Moment.id, Moment.occurred_at, Moment.need, Moment.responses, Moment.rupture,
+           Moment.repaired_at.is_not(None).label("repaired"), Moment.starred,
+           Moment.caregiver_id, User.display_name,
+           # Only a starred or noted moment can show a comment (sharing.comment_is_shared).
+           ((Moment.starred | (Moment.note != ""))
+            & select(MomentComment.id).where(MomentComment.moment_id == Moment.id).exists()
+            ).label("may_show_comments"))
+    .outerjoin(User, User.id == Moment.caregiver_id)
+    .where(Moment.child_id == bindparam("child_id"), Moment.occurred_at >= bindparam("start"),
+           Moment.occurred_at < bindparam("end"))
+    .order_by(Moment.occurred_at, Moment.id)
+)
+# The columns the day view shows of a child's routines in [start, end).
+DAY_ROUTINES = (
+    select(Routine.id, Routine.started_at, Routine.ended_at, RoutineKind.key,
+           RoutineKind.label, Routine.caregiver_id, User.display_name)
+    .join(RoutineKind, RoutineKind.id == Routine.kind_id)
+    .outerjoin(User, User.id == Routine.caregiver_id)
+    .where(Routine.child_id == bindparam("child_id"), Routine.started_at >= bindparam("start"),
+           Routine.started_at < bindparam("end"))
+    .order_by(Routine.started_at, Routine.id)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -811,8 +801,8 @@ def day_entries(child_id: int, start: datetime, end: datetime, tz: ZoneInfo) -> 
     Only the columns the day view shows are read, as rows rather than ORM objects: a busy day
     lists dozens of entries.
     """
-    moments = rows(day_moments_query(), child_id=child_id, start=start, end=end)
-    routines = rows(day_routines_query(), child_id=child_id, start=start, end=end)
+    moments = rows(DAY_MOMENTS, child_id=child_id, start=start, end=end)
+    routines = rows(DAY_ROUTINES, child_id=child_id, start=start, end=end)
     comments = visible_comments([m.id for m in moments if m.may_show_comments], for_parent=True)
     words = day_words(i18n.current())
     me = current_user.id

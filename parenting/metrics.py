@@ -214,13 +214,7 @@ def count_week(
     # order it was first seen.
     week_moments.sort(key=_OCCURRED_AT)
     week_routines.sort(key=_STARTED_AT)
-    needs = {n.id: 0 for n in domain.ALL_NEEDS}
-    halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
-    for need, n in Counter(m.need for m in week_moments).items():
-        needs[need] = needs.get(need, 0) + n
-        half = domain.NEED_HALF.get(need)
-        if half:
-            halves[half] += n
+    needs, halves = _need_counts(week_moments)
     ruptures = repaired = 0
     for m in week_moments:
         if m.rupture:
@@ -241,9 +235,7 @@ def count_week(
         halves=halves,
         ruptures=ruptures,
         repaired=repaired,
-        special_time_days=sum(
-            1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60
-        ),
+        special_time_days=_special_time_days(special_seconds),
         routine_days={kind: len(found) for kind, found in days.items() if found},
     )
 
@@ -474,17 +466,31 @@ def circular_distance(a: int, b: int) -> int:
     return min(d, MINUTES_PER_DAY - d)
 
 
+def _need_counts(moments: list[MomentRow]) -> tuple[dict[str, int], dict[str, int]]:
+    """Return the moments per need (every need listed, any other in first-seen order) and per
+    half of the circle."""
+    needs = {n.id: 0 for n in domain.ALL_NEEDS}
+    halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
+    # Counted per distinct need first (Counter counts in C, keeping first-seen order), then
+    # added in: the same figures and key order as adding moment by moment.
+    for need, n in Counter(map(_NEED, moments)).items():
+        needs[need] = needs.get(need, 0) + n
+        half = domain.NEED_HALF.get(need)
+        if half:
+            halves[half] += n
+    return needs, halves
+
+
+def _special_time_days(special_seconds: Counter[date]) -> int:
+    """Return the days with at least SPECIAL_TIME_MINUTES of special time."""
+    return sum(1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60)
+
+
 def _add_moment_figures(s: WeekSummary, moments: list[MomentRow], now: datetime) -> None:
-    s.needs = {n.id: 0 for n in domain.ALL_NEEDS}
-    s.halves = {domain.SECURE_BASE: 0, domain.SAFE_HAVEN: 0}
+    s.needs, s.halves = _need_counts(moments)
     s.speed = {c.id: 0 for c in domain.HOW_SOON}
     # Counted per distinct value first (Counter counts in C, keeping first-seen order), then
     # added in: the same figures and key order as adding moment by moment.
-    for need, n in Counter(map(_NEED, moments)).items():
-        s.needs[need] = s.needs.get(need, 0) + n
-        half = domain.NEED_HALF.get(need)
-        if half:
-            s.halves[half] += n
     for how_soon, n in Counter(map(_HOW_SOON, moments)).items():
         if how_soon is not None:
             s.speed[how_soon] = s.speed.get(how_soon, 0) + n
@@ -525,9 +531,7 @@ def _add_routine_figures(
                 special_seconds[day] += max(0.0, (r.ended_at - r.started_at).total_seconds())
             for skill in dict.fromkeys(r.skills):
                 s.skills[skill] = s.skills.get(skill, 0) + 1
-    s.special_time_days = sum(
-        1 for secs in special_seconds.values() if secs >= domain.SPECIAL_TIME_MINUTES * 60
-    )
+    s.special_time_days = _special_time_days(special_seconds)
     for kind, starts in s.first_starts.items():
         if starts:
             s.routine_days[kind] = len(starts)

@@ -81,12 +81,18 @@ def caregiver_filter(household_id: int) -> tuple[list, int | None]:
     caregivers = db.session.connection().execute(
         CAREGIVERS, {"household_id": household_id}
     ).all()
+    wanted = asked_caregiver()
+    # A caregiver id from elsewhere (or a former member) reads as "all": it reveals nothing.
+    return caregivers, wanted if wanted in {c.id for c in caregivers} else None
+
+
+def asked_caregiver() -> int | None:
+    """Return the caregiver id the request asks for (?caregiver=), or None for none or junk."""
     try:
         wanted = int(request.args.get("caregiver", ""))
     except ValueError:
-        return caregivers, None
-    # A caregiver id from elsewhere (or a former member) reads as "all": it reveals nothing.
-    return caregivers, wanted if wanted in {c.id for c in caregivers} else None
+        return None
+    return wanted if 0 < wanted <= MAX_ID else None
 
 
 def wanted_caregiver(household_id: int) -> int | None:
@@ -94,11 +100,8 @@ def wanted_caregiver(household_id: int) -> int | None:
 
     What caregiver_filter answers, for a caller that needs no list: no query without one asked.
     """
-    try:
-        wanted = int(request.args.get("caregiver", ""))
-    except ValueError:
-        return None
-    if not 0 < wanted <= MAX_ID:
+    wanted = asked_caregiver()
+    if wanted is None:
         return None
     return db.session.scalar(
         select(User.id).where(User.id == wanted, User.household_id == household_id)

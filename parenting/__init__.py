@@ -46,6 +46,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def forget_inherited_connections(app: Flask) -> None:
+    """In a process forked from the one that made `app` (gunicorn's preloading master), drop
+    the pooled connections it inherited without closing them: they belong to the parent, and
+    two processes on one connection corrupt it. The pool opens fresh ones as needed."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(

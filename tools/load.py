@@ -119,20 +119,29 @@ def entry_counts() -> dict[str, tuple[int, int]]:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """Return the CPU time of a process and its children so far, or None without psutil."""
+    """Return the CPU time of a process and its children so far, or None without psutil.
+
+    Children that have exited count too: once gunicorn has waited for a worker it replaced (after
+    max_requests), the kernel adds the worker's time to the master's children_* times.
+    """
     try:
         import psutil
     except ImportError:
         return None
     try:
         parent = psutil.Process(pid)
-        total = 0.0
-        for proc in [parent, *parent.children(recursive=True)]:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        return total
+        children = parent.children(recursive=True)
+        times = parent.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
     except psutil.Error:
         return None
+    for proc in children:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:  # exited since: counted in the master's children_* times
+            continue
+        total += times.user + times.system
+    return total
 
 
 ACCESS = re.compile(

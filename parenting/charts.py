@@ -8,16 +8,15 @@ import math
 import textwrap
 from collections.abc import Iterable, Mapping
 from datetime import date
-from functools import lru_cache
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from babel.dates import format_date
 from flask_babel import get_locale
 
 from parenting import domain
 from parenting.i18n import gettext as _
 from parenting.i18n import ngettext
+from parenting.timefmt import day_text
 
 # Embedding config: no toolbar and no zoom or drag, so a finger scrolls the page; a tap still
 # shows the hover value.
@@ -231,13 +230,8 @@ def _half_note(half: str, *, y: float, yanchor: str, yshift: int) -> dict:
 
 def day_label(day: date) -> str:
     """Return the short label for ``day`` in the request's language, like "Mon 3"."""
-    return _day_label(day, str(get_locale() or "en"))
-
-
-@lru_cache(maxsize=2048)
-def _day_label(day: date, locale: str) -> str:
-    # Babel formats a date in ~20 us, and each summary page labels its seven days twice.
-    return format_date(day, "EEE d", locale=locale)
+    # Through timefmt's cache of written days: each summary page labels its seven days twice.
+    return day_text(day, "EEE d", str(get_locale() or "en"))
 
 
 def clock(minute: int) -> str:

@@ -54,12 +54,16 @@ def children_query(household_id: int):
     return select(Child).where(Child.household_id == household_id).order_by(Child.id)
 
 
-# The saves' own statements are built once, with bind parameters: SQLAlchemy keeps a statement's
-# cache key on the statement, and building one per request (about 0.1 ms with its cache key)
-# cost more than SQLite took to answer it.
-HOUSEHOLD_CHILD_ID = select(Child.id).where(
+# Built once, with bind parameters: SQLAlchemy keeps a statement's cache key on the statement,
+# and building one per request (about 0.1 ms with its cache key) cost more than SQLite took to
+# answer it.
+HOUSEHOLD_CHILD = select(Child).where(
     Child.id == bindparam("child_id"), Child.household_id == bindparam("household_id")
 )
+# The same look-up for a save, which needs only the id.
+HOUSEHOLD_CHILD_ID = HOUSEHOLD_CHILD.with_only_columns(Child.id)
+# The household's children, oldest first; most signed-in pages list them.
+HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))
 
 
 def child_id_or_404(child_id: int) -> int:
@@ -75,29 +79,23 @@ def child_id_or_404(child_id: int) -> int:
     return found
 
 
-HOUSEHOLD_CHILD = select(Child).where(
-    Child.id == bindparam("child_id"), Child.household_id == bindparam("household_id")
-)
-
-
-def get_child_or_404(child_id: int, *options) -> Child:
-    """Return a child of the current household, or 404; options are loader options.
+def get_child_or_404(child_id: int) -> Child:
+    """Return a child of the current household, or 404.
 
     The child's household is the signed-in user's, which the user loader has loaded already.
     """
     require_id(child_id)
-    statement = HOUSEHOLD_CHILD.options(*options) if options else HOUSEHOLD_CHILD
-    # Built once with bind parameters: building the select per request cost more than running it.
     child = db.session.scalar(
-        statement, {"child_id": child_id, "household_id": current_household_id()}
+        HOUSEHOLD_CHILD, {"child_id": child_id, "household_id": current_household_id()}
     )
     if child is None:
         abort(404)
     return child
 
 
-# The household's children, oldest first; most signed-in pages list them.
-HOUSEHOLD_CHILDREN = children_query(bindparam("household_id"))
+def household_children() -> list[Child]:
+    """Return the current household's children, oldest first."""
+    return list(db.session.scalars(HOUSEHOLD_CHILDREN, {"household_id": current_household_id()}))
 
 
 def get_child_and_siblings_or_404(child_id: int) -> tuple[Child, list[Child]]:
@@ -105,9 +103,7 @@ def get_child_and_siblings_or_404(child_id: int) -> tuple[Child, list[Child]]:
 
     For a page that lists the children anyway: the child is picked from that list, one query.
     """
-    children = list(db.session.scalars(
-        HOUSEHOLD_CHILDREN, {"household_id": current_household_id()}
-    ))
+    children = household_children()
     for child in children:
         if child.id == child_id:
             return child, children

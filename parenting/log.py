@@ -14,13 +14,13 @@ from sqlalchemy import Insert, bindparam, insert, select
 
 from . import domain, i18n, prompts
 from .access import (
-    HOUSEHOLD_CHILDREN,
     current_household,
     current_household_id,
     get_child_or_404,
     get_kind_or_404,
     get_moment_or_404,
     get_routine_or_404,
+    household_children,
 )
 from .extensions import db
 from .forms import (
@@ -73,11 +73,6 @@ HOUSEHOLD_CHILD_ROWS = (
     select(Child.id, Child.nickname, Child.colour)
     .where(Child.household_id == bindparam("household_id")).order_by(Child.id)
 )
-
-
-def household_children() -> list[Child]:
-    return list(db.session.scalars(HOUSEHOLD_CHILDREN,
-                                   {"household_id": current_household().id}))
 
 
 def child_rows() -> list:

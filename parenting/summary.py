@@ -12,10 +12,10 @@ from werkzeug.exceptions import NotFound
 from . import charts, domain, metrics, prompts
 from .access import (
     MAX_ID,
-    children_query,
     current_household,
     get_child_and_siblings_or_404,
     get_child_or_404,
+    household_children,
     week_or_404,
 )
 from .extensions import db
@@ -174,7 +174,7 @@ def current_week_label() -> str:
 @bp.route("/week")
 @login_required
 def this_week():
-    children = list(db.session.scalars(children_query(current_household().id)))
+    children = household_children()
     if not children:
         return redirect(url_for("household.new_child"))
     by_id = {c.id: c for c in children}

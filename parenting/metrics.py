@@ -135,21 +135,12 @@ def summarise_week(
 ) -> WeekSummary:
     """Compute the weekly summary figures for one child's rows (see domain.md)."""
     start, end = week_bounds(first_day, tz)
-
-    # One pass per list, no call per row: a summary filters two weeks of rows twice.
+    week_moments, week_routines = _in_week(moments, routines, start, end, caregiver_id)
     if caregiver_id is None:
-        week_moments = [m for m in moments if start <= m.occurred_at < end]
-        week_routines = [r for r in routines if start <= r.started_at < end]
         week_checkins = [c for c in checkins if start <= c.at < end]
     else:
-        week_moments = [m for m in moments
-                        if start <= m.occurred_at < end and m.caregiver_id == caregiver_id]
-        week_routines = [r for r in routines
-                         if start <= r.started_at < end and r.caregiver_id == caregiver_id]
         week_checkins = [c for c in checkins
                          if start <= c.at < end and c.caregiver_id == caregiver_id]
-    week_moments.sort(key=_OCCURRED_AT)
-    week_routines.sort(key=_STARTED_AT)
 
     summary = WeekSummary(
         first_day=first_day,
@@ -206,14 +197,7 @@ def count_week(
     """Count what compare_weeks needs of a week: summarise_week's figures, the same values and
     key order, without the feelings, times of day and charts the page shows only this week."""
     start, end = week_bounds(first_day, tz)
-    week_moments = [m for m in moments if start <= m.occurred_at < end
-                    and (caregiver_id is None or m.caregiver_id == caregiver_id)]
-    week_routines = [r for r in routines if start <= r.started_at < end
-                     and (caregiver_id is None or r.caregiver_id == caregiver_id)]
-    # In time order, as summarise_week: a need or kind outside the defaults is listed in the
-    # order it was first seen.
-    week_moments.sort(key=_OCCURRED_AT)
-    week_routines.sort(key=_STARTED_AT)
+    week_moments, week_routines = _in_week(moments, routines, start, end, caregiver_id)
     needs, halves = _need_counts(week_moments)
     ruptures = repaired = 0
     for m in week_moments:
@@ -464,6 +448,29 @@ def circular_distance(a: int, b: int) -> int:
     """Return the minutes between two times of day, going the short way round midnight."""
     d = (a - b) % MINUTES_PER_DAY
     return min(d, MINUTES_PER_DAY - d)
+
+
+def _in_week(
+    moments: Iterable[MomentRow],
+    routines: Iterable[RoutineRow],
+    start: datetime,
+    end: datetime,
+    caregiver_id: int | None,
+) -> tuple[list[MomentRow], list[RoutineRow]]:
+    """Return the moments and routines in [start, end), of one caregiver or of all, each in time
+    order: a need or kind outside the defaults is listed in the order it was first seen."""
+    # One pass per list, no call per row: a summary filters two weeks of rows twice.
+    if caregiver_id is None:
+        week_moments = [m for m in moments if start <= m.occurred_at < end]
+        week_routines = [r for r in routines if start <= r.started_at < end]
+    else:
+        week_moments = [m for m in moments
+                        if start <= m.occurred_at < end and m.caregiver_id == caregiver_id]
+        week_routines = [r for r in routines
+                         if start <= r.started_at < end and r.caregiver_id == caregiver_id]
+    week_moments.sort(key=_OCCURRED_AT)
+    week_routines.sort(key=_STARTED_AT)
+    return week_moments, week_routines
 
 
 def _need_counts(moments: list[MomentRow]) -> tuple[dict[str, int], dict[str, int]]:

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from parenting.models import built_here
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -102,6 +104,8 @@ def run_migrations_online():
             # pragma only takes effect outside a transaction.
             connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
             connection.commit()
+        # An index spelt for one database (models.covering_index) is compared only there.
+        conf_args.setdefault('include_object', built_here(connection.dialect.name))
         try:
             context.configure(
                 connection=connection,

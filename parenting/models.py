@@ -160,6 +160,36 @@ class PlannedTime(db.Model):
     kind: Mapped[RoutineKind] = relationship()
 
 
+# What the week's figures read of a moment and of a routine besides the child and the time
+# (summary_rows selects exactly these): the child-and-time indexes carry them.
+MOMENT_WEEK_COLUMNS = (
+    "caregiver_id", "need", "responses", "how_soon", "feelings", "rupture", "repaired_at",
+)
+ROUTINE_WEEK_COLUMNS = ("kind_id", "caregiver_id", "ended_at", "skills")
+
+
+def covering_index(name: str, keys: tuple[str, ...], carried: tuple[str, ...]) -> tuple:
+    """Return an index on `keys` that also carries `carried`, so a query of only these columns
+    reads the index and not the table, where a family's rows sit among every other family's (a
+    table page for each row once there are many). SQLite takes them as more key columns,
+    PostgreSQL as INCLUDE columns (its JSON columns can't be keys): each database builds its own
+    spelling, and Alembic compares only that one (`built_here`)."""
+    return (
+        db.Index(name, *keys, *carried, info={"dialect": "sqlite"}).ddl_if(dialect="sqlite"),
+        db.Index(name, *keys, postgresql_include=list(carried),
+                 info={"dialect": "postgresql"}).ddl_if(dialect="postgresql"),
+    )
+
+
+def built_here(dialect: str):
+    """Return an Alembic `include_object` that leaves out the indexes spelt for other databases."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        return reflected or type_ != "index" or obj.info.get("dialect", dialect) == dialect
+
+    return include
+
+
 class Moment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
@@ -193,7 +223,7 @@ class Moment(db.Model):
     caregiver: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        db.Index("ix_moment_child_time", "child_id", "occurred_at"),
+        *covering_index("ix_moment_child_time", ("child_id", "occurred_at"), MOMENT_WEEK_COLUMNS),
         # "While you were away" on home: what was logged since a time, not the whole history.
         db.Index("ix_moment_child_created", "child_id", "created_at"),
     )
@@ -248,7 +278,7 @@ class Routine(db.Model):
     caregiver: Mapped[User | None] = relationship()
 
     __table_args__ = (
-        db.Index("ix_routine_child_time", "child_id", "started_at"),
+        *covering_index("ix_routine_child_time", ("child_id", "started_at"), ROUTINE_WEEK_COLUMNS),
         db.Index("ix_routine_child_created", "child_id", "created_at"),
     )
 

@@ -71,7 +71,7 @@ def checkins_query(household_id: int, start: datetime, end: datetime):
 _KINDS = select(
     RoutineKind.id, RoutineKind.key, RoutineKind.label, RoutineKind.position
 ).where(RoutineKind.household_id == bindparam("household_id"))
-_MOMENTS = select(
+WEEK_MOMENTS = select(
     raw(Moment.occurred_at), Moment.caregiver_id, Moment.need, cast(Moment.responses, Text),
     Moment.how_soon, cast(Moment.feelings, Text), Moment.rupture, raw(Moment.repaired_at),
 ).where(
@@ -79,7 +79,7 @@ _MOMENTS = select(
     Moment.occurred_at >= bindparam("start"),
     Moment.occurred_at < bindparam("end"),
 )
-_ROUTINES = select(
+WEEK_ROUTINES = select(
     Routine.kind_id, raw(Routine.started_at), Routine.caregiver_id, raw(Routine.ended_at),
     cast(Routine.skills, Text),
 ).where(
@@ -118,7 +118,7 @@ def load_week_rows(
             None if repaired_at is None else as_utc(repaired_at),
         ))
         for occurred_at, caregiver_id, need, responses, how_soon, feelings, rupture, repaired_at
-        in execute(_MOMENTS, params).all()
+        in execute(WEEK_MOMENTS, params).all()
     ]
     routines = [
         routine_row((
@@ -126,7 +126,8 @@ def load_week_rows(
             parse(started_at + "+00:00") if started_at.__class__ is str else as_utc(started_at),
             caregiver_id or 0, None if ended_at is None else as_utc(ended_at), ids(skills),
         ))
-        for kind_id, started_at, caregiver_id, ended_at, skills in execute(_ROUTINES, params).all()
+        for kind_id, started_at, caregiver_id, ended_at, skills
+        in execute(WEEK_ROUTINES, params).all()
     ]
     checkins = [
         metrics.CheckInRow(as_utc(at), user_id or 0, feeling)

@@ -15,7 +15,16 @@ from sqlalchemy.exc import IntegrityError
 
 from parenting import MIGRATIONS_DIR
 from parenting.extensions import db
-from parenting.models import CheckIn, Child, Household, Moment, Routine, RoutineKind, User
+from parenting.models import (
+    CheckIn,
+    Child,
+    Household,
+    Moment,
+    Routine,
+    RoutineKind,
+    User,
+    built_here,
+)
 
 SCRIPTS = ScriptDirectory(MIGRATIONS_DIR)
 AT = datetime(2024, 7, 4, 12, 0, tzinfo=UTC)
@@ -42,7 +51,8 @@ def head() -> str:
 def schema_diff(app) -> list:
     """Return what autogenerate would write: the models against the database's schema."""
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": built_here(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 

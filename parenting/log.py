@@ -14,6 +14,7 @@ from sqlalchemy import Insert, bindparam, insert, select
 
 from . import domain, i18n, prompts
 from .access import (
+    HOUSEHOLD_CHILDREN,
     current_household,
     current_household_id,
     get_child_or_404,
@@ -69,10 +70,7 @@ RECENT_PROMPTS = select(PromptShown.prompt_id).where(
 
 # The moment form's choices and the day view's child switcher need only these columns: rows,
 # not Child objects.
-HOUSEHOLD_CHILD_ROWS = (
-    select(Child.id, Child.nickname, Child.colour)
-    .where(Child.household_id == bindparam("household_id")).order_by(Child.id)
-)
+HOUSEHOLD_CHILD_ROWS = HOUSEHOLD_CHILDREN.with_only_columns(Child.id, Child.nickname, Child.colour)
 
 
 def child_rows() -> list:
@@ -117,7 +115,7 @@ def open_loops_query(household_id: int, limit: int | None = None):
     return loops
 
 
-# Built once, like HOUSEHOLD_CHILDREN: home runs it on every visit.
+# Built once, like access.HOUSEHOLD_CHILDREN: home runs it on every visit.
 HOME_LOOPS = open_loops_query(bindparam("household_id"), limit=5)
 
 # Opening home again within this time continues the same visit; a longer gap starts a new one.

@@ -221,16 +221,23 @@ def set_security_headers(response):
     return response
 
 
+# The bodies Werkzeug parses into request.form and request.files; it leaves any other alone.
+FORM_BODIES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def refuse_unusable_input() -> None:
     """Answer 400 to input no page can use, before it reaches a form or the database."""
+    # Only a form body is parsed: setting up the parser for a JSON save cost more than the check.
+    form_body = request.mimetype in FORM_BODIES
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and (
         # No page takes uploads, and forms read form fields: Flask-WTF would hand files and
         # JSON numbers or lists to fields that expect text.
-        request.files or (request.is_json and not request.path.startswith("/api/"))
+        (form_body and request.files) or (request.is_json and not request.path.startswith("/api/"))
     ):
         abort(400)
+    fields = request.form.items(multi=True) if form_body else ()
     # PostgreSQL text cannot hold NUL, and no one types it.
-    for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+    for key, value in (*request.args.items(multi=True), *fields):
         if "\x00" in key or "\x00" in value:
             abort(400)
 

@@ -220,3 +220,41 @@ def test_nul_bytes_never_reach_the_database(app, client, ana):
         routines = db.session.scalars(select(Routine.note)).all()
     assert not any("\x00" in text for text in [*notes, *nicknames, *texts, *routines])
     assert nicknames == ["Mo"]
+
+
+MOMENT_FORM = {"when": "0", "need": "comfort_me"}
+
+
+@pytest.mark.parametrize("path, kwargs", [
+    ("/moments/new", {"data": {**MOMENT_FORM, "file": "upload"},
+                      "content_type": "multipart/form-data"}),
+    ("/api/v1/moments", {"data": {"file": "upload"}, "content_type": "multipart/form-data"}),
+    ("/moments/new", {"data": {**MOMENT_FORM, "note": "a\x00b"},
+                      "content_type": "multipart/form-data"}),
+    ("/moments/new", {"data": "when=0&need=comfort_me&note=a%00b",
+                      "content_type": "application/x-www-form-urlencoded; charset=utf-8"}),
+    ("/moments/new", {"json": MOMENT_FORM}),
+    ("/api/v1/moments", {"json": {}, "query_string": {"x": "a\x00b"}}),
+])
+def test_input_no_page_can_use_is_refused_whatever_the_body_says_it_is(
+    app, client, ana, path, kwargs
+):
+    _user, child = ana
+    if isinstance(kwargs.get("data"), dict):
+        fields = {**kwargs["data"], "child_id": str(child)}
+        if fields.get("file") == "upload":
+            fields["file"] = (io.BytesIO(b"junk"), "junk.bin")
+        kwargs = {**kwargs, "data": fields}
+
+    assert client.post(path, **kwargs).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Moment.id)) is None
+
+
+def test_a_json_save_is_not_read_as_a_form(client, ana):
+    # Only form bodies are parsed for uploads and NULs; a JSON save still goes in.
+    _user, child = ana
+    body = {"uuid": "0b8e4c1a-3f5d-4e7a-9c2b-6d1f0a9e8b7c", "child_id": child,
+            "occurred_at": "2026-01-01T10:00:00+00:00", "need": "comfort_me"}
+
+    assert client.post("/api/v1/moments", json=body).status_code == 201
